@@ -1,0 +1,39 @@
+# Tenfold: `make demo` runs the whole country, `make test` runs the test suite.
+# Both set everything up first on a fresh machine (virtual environment in .venv).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lock messages clean-var
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/tenfold demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+# Regenerate the lock file after changing dependencies in pyproject.toml (needs network).
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra dense --python-version 3.11 \
+	  --no-header -o requirements.lock
+
+# Extract user-facing strings and merge them into the zh-Hant catalogue (then translate the new ones).
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k both --no-location --sort-output \
+	  -o src/tenfold/locale/messages.pot src
+	$(BIN)/pybabel update -i src/tenfold/locale/messages.pot -d src/tenfold/locale -l zh_Hant \
+	  --no-fuzzy-matching --ignore-obsolete
+
+clean-var:
+	rm -rf var

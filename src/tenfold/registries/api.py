@@ -1,0 +1,247 @@
+"""The GovStack Digital Registries Data API over one member's registries.
+
+Both the current camelCase paths and the older kebab-case ones (which the public GovStack
+test harness still calls) are served. A client id header is required on every data call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from tenfold.errors import InvalidInput
+from tenfold.ids import xroad
+from tenfold.registries.schema import RecordInvalid, UnknownRegistry
+from tenfold.registries.service import AmbiguousQuery, Reader, RecordExists, RecordNotFound, RegistryService
+from tenfold.web import create_app
+
+CLIENT_HEADERS = ("Information-Mediator-Client", "X-Road-Client", "X-GovStack-Client")
+
+
+class Content(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content: dict[str, Any] = Field(description="Field values of a record, as the registry's schema defines them.")
+
+
+class QueryBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: Content
+
+
+class WriteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    write: Content
+
+
+class QueryWriteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: Content
+    write: Content
+
+
+def _header_value(request: Request, name: str, limit: int = 500) -> str | None:
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    if len(value) > limit:
+        raise InvalidInput(f"the {name} header is longer than {limit} characters")
+    return value
+
+
+def reader(
+    request: Request,
+    information_mediator_client: str | None = Header(
+        None, alias="Information-Mediator-Client", description="INSTANCE/CLASS/MEMBER/SUBSYSTEM of the caller"
+    ),
+    x_road_purpose: str | None = Header(None, alias="X-Road-Purpose", description="Why the data is needed"),
+    x_road_user_id: str | None = Header(None, alias="X-Road-UserId", description="The official or citizen acting"),
+) -> Reader:
+    """Who is reading: the caller's subsystem id is required (any of the three header names)."""
+    raw = None
+    for name in CLIENT_HEADERS:
+        raw = _header_value(request, name)
+        if raw is not None:
+            break
+    if raw is None:
+        raise InvalidInput("the Information-Mediator-Client header is required (INSTANCE/CLASS/MEMBER/SUBSYSTEM)")
+    try:
+        client = xroad.parse_client(raw)
+    except InvalidInput as error:
+        raise InvalidInput(f"Information-Mediator-Client: {error}") from None
+    return Reader(
+        client=str(client),
+        user_id=_header_value(request, "X-Road-UserId", 64),
+        purpose=_header_value(request, "X-Road-Purpose"),
+        issue=_header_value(request, "X-Road-Issue", 255),
+        message_id=_header_value(request, "X-Road-Id", 100),
+    )
+
+
+def _page_link(request: Request, page: int) -> str:
+    params = dict(request.query_params)
+    params["page"] = str(page)
+    return str(request.url.replace_query_params(**params).path) + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def registry_router(service: RegistryService) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/databases", summary="Registries kept here and their versions")
+    def databases() -> dict[str, Any]:
+        return {
+            "member": service.member_id,
+            "databases": [
+                {"name": s.registry, "version": s.version, "title": s.title, "description": s.description,
+                 "primaryKey": s.primary_key, "schema": s.json_schema}
+                for s in service.schemas()
+            ],
+        }
+
+    def personal_data_usage(
+        user_id: str | None, user_id_legacy: str | None, database_id: str | None, database_id_legacy: str | None,
+        offset: int, limit: int,
+    ) -> list[dict[str, Any]]:
+        person = user_id or user_id_legacy
+        if not person:
+            raise InvalidInput("userId is required")
+        registry = database_id or database_id_legacy
+        entries = service.usage(person, registry, offset, limit)
+        return [
+            {
+                "ID": str(e["id"]),
+                "ReaderID": e["user_id"],
+                "ReaderInstitutionID": "/".join(e["client"].split("/")[:3]),
+                "ReaderApplicationName": e["client"],
+                "SearchDateTime": e["read_at"].isoformat().replace("+00:00", "Z"),
+                "Purpose": e["purpose"],
+                "Operation": e["operation"],
+                "MessageID": e["message_id"],
+                "Refrences": [{"ReferenceID": e["record_id"], "Registry": e["registry"]}],
+            }
+            for e in entries
+        ]
+
+    usage_params = {
+        "user_id": Query(None, alias="userId", max_length=64, description="The person's personal code"),
+        "user_id_legacy": Query(None, alias="userID", max_length=64, include_in_schema=False),
+        "database_id": Query(None, alias="databaseId", max_length=64, description="A registry name; all registries when absent"),
+        "database_id_legacy": Query(None, alias="DatabaseID", max_length=64, include_in_schema=False),
+        "offset": Query(0, ge=0, le=10_000_000),
+        "limit": Query(100, ge=1, le=1000),
+    }
+
+    @router.get("/data/myPersonalDataUsage", summary="Who read a person's data")
+    def my_personal_data_usage(
+        _reader: Reader = Depends(reader),
+        user_id: str | None = usage_params["user_id"], user_id_legacy: str | None = usage_params["user_id_legacy"],
+        database_id: str | None = usage_params["database_id"], database_id_legacy: str | None = usage_params["database_id_legacy"],
+        offset: int = usage_params["offset"], limit: int = usage_params["limit"],
+    ) -> list[dict[str, Any]]:
+        return personal_data_usage(user_id, user_id_legacy, database_id, database_id_legacy, offset, limit)
+
+    @router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False)
+    def my_personal_data_usage_legacy(
+        _reader: Reader = Depends(reader),
+        user_id: str | None = usage_params["user_id"], user_id_legacy: str | None = usage_params["user_id_legacy"],
+        database_id: str | None = usage_params["database_id"], database_id_legacy: str | None = usage_params["database_id_legacy"],
+        offset: int = usage_params["offset"], limit: int = usage_params["limit"],
+    ) -> list[dict[str, Any]]:
+        return personal_data_usage(user_id, user_id_legacy, database_id, database_id_legacy, offset, limit)
+
+    @router.get("/data/{registry}/{version}", summary="List or search records")
+    def list_records(
+        request: Request,
+        registry: str,
+        version: str,
+        who: Reader = Depends(reader),
+        search: str | None = Query(None, max_length=200, description="Text to look for (substring, case-insensitive)"),
+        filter: str | None = Query(None, max_length=64, description="The one field to search in"),
+        ordering: str | None = Query(None, max_length=70, description="ascending, descending, a field, or -field"),
+        page: int = Query(1, ge=1, le=1_000_000),
+        page_size: int | None = Query(None, alias="pageSize", ge=1, le=1000),
+        page_size_legacy: int | None = Query(None, alias="page_size", ge=1, le=1000),
+    ) -> dict[str, Any]:
+        filters = {}
+        for key, value in request.query_params.multi_items():
+            if key.startswith("query."):
+                name = key.removeprefix("query.")
+                if name in filters:
+                    raise RecordInvalid([{"loc": ["query", key], "msg": "given more than once", "type": "duplicate"}])
+                filters[name] = value
+        result = service.list(
+            who, registry, version, filters=filters, search=search, search_field=filter, ordering=ordering,
+            page=page, page_size=page_size or page_size_legacy or 20,
+        )
+        return {
+            "count": result.count,
+            "next": _page_link(request, page + 1) if result.has_next else None,
+            "previous": _page_link(request, page - 1) if page > 1 else None,
+            "results": result.results,
+        }
+
+    @router.post("/data/{registry}/{version}/create", summary="Create a record")
+    def create(registry: str, version: str, body: WriteBody, who: Reader = Depends(reader)) -> dict[str, Any]:
+        return {"content": service.create(who, registry, version, body.write.content)}
+
+    @router.post("/data/{registry}/{version}/read", summary="Read one record", responses={404: {"description": "no record found"}})
+    def read(registry: str, version: str, body: QueryBody, who: Reader = Depends(reader)) -> dict[str, Any]:
+        return {"content": service.read(who, registry, version, body.query.content)}
+
+    @router.post("/data/{registry}/{version}/exists", summary="Whether a record exists")
+    def exists(registry: str, version: str, body: QueryBody, who: Reader = Depends(reader)) -> dict[str, Any]:
+        found = service.exists(who, registry, version, body.query.content)
+        return {"answer": {"status": found, "message": "Object found from database" if found else "Object not found from database"}}
+
+    @router.put("/data/{registry}/{version}/update", summary="Update one record")
+    def update(registry: str, version: str, body: QueryWriteBody, who: Reader = Depends(reader)) -> dict[str, Any]:
+        return {"content": service.update(who, registry, version, body.query.content, body.write.content)}
+
+    def update_entries(registry: str, version: str, body: QueryWriteBody, who: Reader = Depends(reader)) -> dict[str, Any]:
+        return {"updated": service.update_entries(who, registry, version, body.query.content, body.write.content)}
+
+    router.put("/data/{registry}/{version}/updateEntries", summary="Update every matching record")(update_entries)
+    router.put("/data/{registry}/{version}/update-entries", include_in_schema=False)(update_entries)
+
+    def update_or_create(registry: str, version: str, body: QueryWriteBody, response: Response, who: Reader = Depends(reader)) -> dict[str, Any]:
+        record, created = service.update_or_create(who, registry, version, body.query.content, body.write.content)
+        return {"content": record, "created": created}
+
+    router.post("/data/{registry}/{version}/updateOrCreate", summary="Update the matching record or create one")(update_or_create)
+    router.post("/data/{registry}/{version}/update-or-create", include_in_schema=False)(update_or_create)
+
+    @router.delete("/data/{registry}/{version}/{record_id}/delete", status_code=204, summary="Delete a record")
+    def delete(registry: str, version: str, record_id: str, who: Reader = Depends(reader)) -> Response:
+        service.delete(who, registry, version, record_id)
+        return Response(status_code=204)
+
+    def read_value(registry: str, version: str, record_id: str, field_ext: str, who: Reader = Depends(reader)) -> Any:
+        name, dot, ext = field_ext.rpartition(".")
+        if not dot or not name:
+            raise RecordInvalid([{"loc": ["path", "field"], "msg": "expected {field}.{ext}, e.g. firstName.json", "type": "value_error"}])
+        if ext not in ("json", "txt"):
+            raise RecordInvalid([{"loc": ["path", "ext"], "msg": f"unsupported extension {ext!r}; use json or txt", "type": "value_error"}])
+        value = service.read_value(who, registry, version, record_id, name)
+        if ext == "txt":
+            return PlainTextResponse("" if value is None else str(value))
+        return {"value": value}
+
+    router.get("/data/{registry}/{version}/{record_id}/readValue/{field_ext}", summary="Read one field of a record")(read_value)
+    router.get("/data/{registry}/{version}/{record_id}/read-value/{field_ext}", include_in_schema=False)(read_value)
+    return router
+
+
+ERRORS = {RecordInvalid: 400, UnknownRegistry: 404, RecordNotFound: 404, RecordExists: 409, AmbiguousQuery: 409}
+
+
+def create_registry_app(service: RegistryService) -> FastAPI:
+    app = create_app(
+        f"Digital registries of {service.member_id}",
+        description="GovStack Digital Registries Data API. Every data call needs the Information-Mediator-Client header.",
+        errors=ERRORS,
+    )
+    app.include_router(registry_router(service))
+    app.state.service = service
+    return app

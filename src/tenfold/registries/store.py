@@ -1,0 +1,202 @@
+"""SQL adapter for registry records: one table, JSON documents, partial expression indexes.
+
+Every function takes a connection, so the service layer decides the transaction. Registry and
+field names are checked against the definitions before they reach here and are the only
+values written into SQL text; every user value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Iterable, Sequence
+
+import orjson
+from sqlalchemy import Connection, ColumnElement, Engine, and_, bindparam, delete, func, insert, literal_column, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from tenfold.registries.schema import RegistrySchema
+from tenfold.registries.tables import records
+from tenfold.storage import is_sqlite
+
+SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class DuplicateRecord(Exception):
+    """A record with this primary key already exists."""
+
+
+@dataclass(frozen=True)
+class Search:
+    term: str
+    fields: tuple[str, ...]
+
+
+def _field_sql(dialect: str, name: str, kind: str) -> str:
+    if dialect == "sqlite":
+        return f"json_extract(data, '$.{name}')"
+    cast = {"integer": "::bigint", "number": "::numeric", "boolean": "::boolean"}.get(kind, "")
+    return f"((data->>'{name}'){cast})" if cast else f"(data->>'{name}')"
+
+
+def field(connection: Connection, schema: RegistrySchema, name: str) -> ColumnElement[Any]:
+    """The SQL expression of a field, identical to the one its index is built on."""
+    if name == schema.primary_key:
+        return records.c.record_id
+    return literal_column(_field_sql(connection.dialect.name, name, schema.field_type(name)))
+
+
+def _in_registry(schema: RegistrySchema) -> ColumnElement[bool]:
+    # A literal (not a bound parameter) so that the planner can use the partial indexes.
+    return records.c.registry == bindparam("registry_name", schema.registry, literal_execute=True)
+
+
+def _where(
+    connection: Connection, schema: RegistrySchema, filters: dict[str, Any], search: Search | None
+) -> ColumnElement[bool]:
+    clauses = [_in_registry(schema)]
+    for name, value in filters.items():
+        expression = field(connection, schema, name)
+        if value is None:
+            clauses.append(expression.is_(None))
+        else:
+            clauses.append(expression == bindparam(None, value))
+    if search is not None:
+        pattern = "%" + search.term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        likes = []
+        for name in search.fields:
+            expression = field(connection, schema, name)
+            if connection.dialect.name == "sqlite":
+                likes.append(expression.like(pattern, escape="\\"))
+            else:
+                likes.append(expression.ilike(pattern, escape="\\"))
+        clauses.append(or_(*likes))
+    return and_(*clauses)
+
+
+def get(connection: Connection, registry: str, record_id: str) -> dict[str, Any] | None:
+    row = connection.execute(
+        select(records.c.data).where(records.c.registry == registry, records.c.record_id == record_id)
+    ).first()
+    return None if row is None else row[0]
+
+
+def find(
+    connection: Connection,
+    schema: RegistrySchema,
+    *,
+    filters: dict[str, Any] | None = None,
+    search: Search | None = None,
+    order_by: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    where = _where(connection, schema, filters or {}, search)
+    order = field(connection, schema, order_by or schema.primary_key)
+    order = order.desc() if descending else order.asc()
+    query = select(records.c.data).where(where).order_by(order, records.c.record_id).offset(offset).limit(limit)
+    return [row[0] for row in connection.execute(query)]
+
+
+def count(connection: Connection, schema: RegistrySchema, *, filters: dict[str, Any] | None = None, search: Search | None = None) -> int:
+    where = _where(connection, schema, filters or {}, search)
+    return int(connection.execute(select(func.count()).select_from(records).where(where)).scalar_one())
+
+
+def insert_record(connection: Connection, registry: str, record_id: str, data: dict[str, Any]) -> None:
+    now = datetime.now(UTC)
+    try:
+        with connection.begin_nested():
+            connection.execute(
+                insert(records).values(registry=registry, record_id=record_id, data=data, created_at=now, updated_at=now)
+            )
+    except IntegrityError:
+        raise DuplicateRecord(record_id) from None
+
+
+def replace_record(connection: Connection, registry: str, record_id: str, data: dict[str, Any]) -> None:
+    connection.execute(
+        update(records)
+        .where(records.c.registry == registry, records.c.record_id == record_id)
+        .values(data=data, updated_at=datetime.now(UTC))
+    )
+
+
+def delete_record(connection: Connection, registry: str, record_id: str) -> bool:
+    result = connection.execute(delete(records).where(records.c.registry == registry, records.c.record_id == record_id))
+    return result.rowcount > 0
+
+
+def index_name(registry: str, name: str) -> str:
+    return f"ix_rr_{registry.replace('-', '_')}_{name}"
+
+
+def ensure_indexes(engine: Engine, schemas: Sequence[RegistrySchema]) -> None:
+    """Create the partial expression index of every indexed field (idempotent).
+
+    Indexes live outside Alembic because registry definitions, not migrations, declare them;
+    creating them after a bulk load is also much faster than maintaining them during it.
+    """
+    dialect = engine.dialect.name
+    with engine.begin() as connection:
+        for schema in schemas:
+            for name in schema.indexed:
+                if name == schema.primary_key:
+                    continue
+                expression = _field_sql(dialect, name, schema.field_type(name))
+                if dialect != "sqlite":
+                    expression = f"({expression})"
+                connection.execute(
+                    text(
+                        f"CREATE INDEX IF NOT EXISTS {index_name(schema.registry, name)} "
+                        f"ON registry_records ({expression}) WHERE registry = '{schema.registry}'"
+                    )
+                )
+
+
+def bulk_load(engine: Engine, registry: str, rows: Iterable[tuple[str, dict[str, Any] | bytes]]) -> int:
+    """Insert many new records fast (the synthetic country): no outbox, no usage log.
+
+    ``rows`` are (record id, record) pairs; a record may already be serialised JSON bytes.
+    """
+    now = datetime.now(UTC)
+    raw = engine.raw_connection()
+    try:
+        if is_sqlite(engine):
+            stamp = now.strftime(SQLITE_TIME_FORMAT)
+            payload = (
+                (registry, record_id, (data if isinstance(data, bytes) else orjson.dumps(data)).decode(), stamp, stamp)
+                for record_id, data in rows
+            )
+            cursor = raw.cursor()
+            cursor.executemany(
+                "INSERT INTO registry_records (registry, record_id, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                payload,
+            )
+            written = cursor.rowcount
+            raw.commit()
+            return int(written)
+        return _copy_postgres(raw, registry, rows, now)
+    finally:
+        raw.close()
+
+
+def _copy_postgres(raw: Any, registry: str, rows: Iterable[tuple[str, dict[str, Any] | bytes]], now: datetime) -> int:
+    stamp = now.isoformat()
+    written = 0
+    cursor = raw.cursor()
+    with cursor.copy("COPY registry_records (registry, record_id, data, created_at, updated_at) FROM STDIN") as copy:
+        buffer = io.StringIO()
+        for record_id, data in rows:
+            document = (data if isinstance(data, bytes) else orjson.dumps(data)).decode()
+            escaped = document.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+            buffer.write(f"{registry}\t{record_id}\t{escaped}\t{stamp}\t{stamp}\n")
+            written += 1
+            if written % 10000 == 0:
+                copy.write(buffer.getvalue())
+                buffer = io.StringIO()
+        copy.write(buffer.getvalue())
+    raw.commit()
+    return written

@@ -1,0 +1,21 @@
+"""The country as data: a TOML topology file validated into pydantic models."""
+
+from tenfold.topology.loader import Problem, TopologyError, current, event_schema, load, parse
+from tenfold.topology.models import (
+    AccessRight,
+    Central,
+    EventType,
+    Member,
+    PersonReference,
+    Room,
+    Service,
+    Subscription,
+    Subsystem,
+    Text,
+    Topology,
+)
+
+__all__ = [
+    "AccessRight", "Central", "EventType", "Member", "PersonReference", "Problem", "Room", "Service",
+    "Subscription", "Subsystem", "Text", "Topology", "TopologyError", "current", "event_schema", "load", "parse",
+]
