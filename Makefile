@@ -28,11 +28,12 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --extra dense --python-version 3.11 \
 	  --no-header -o requirements.lock
 
-# Extract user-facing strings and merge them into the zh-Hant catalogue (then translate the new ones).
+# Extract user-facing strings into messages.pot and merge them into core.po (then translate the new
+# ones; a building block may keep its own <block>.po beside it: every .po there is loaded).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k both --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k both --no-location --sort-output \
 	  -o src/tenfold/locale/messages.pot src
-	$(BIN)/pybabel update -i src/tenfold/locale/messages.pot -d src/tenfold/locale -l zh_Hant \
+	$(BIN)/pybabel update -i src/tenfold/locale/messages.pot -d src/tenfold/locale -l zh_Hant -D core \
 	  --no-fuzzy-matching --ignore-obsolete
 
 clean-var:

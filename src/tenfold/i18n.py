@@ -1,8 +1,10 @@
 """English and Traditional Chinese for every user-facing string.
 
 Source strings are English; translations live in Babel/gettext catalogues under
-``tenfold/locale/<locale>/LC_MESSAGES/messages.po``. Mark a string with ``_()`` so that
+``tenfold/locale/<locale>/LC_MESSAGES/*.po`` (one file per building block, merged on load).
+Mark a string with ``_()`` (or ``N_()`` where it must stay untranslated until shown) so that
 ``pybabel extract`` finds it; the test suite fails when a marked string has no zh-Hant text.
+Never put ``_()`` inside an f-string: the extractor cannot see it there.
 The language is a context variable, so a web request and a CLI run each pick their own.
 """
 
@@ -57,10 +59,12 @@ def catalogue(language: str) -> dict[str, str]:
     locale = _LOCALE_OF.get(language)
     if locale is None:
         return {}
-    path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        po = read_po(handle)
-    return {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / locale / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            po = read_po(handle)
+        merged.update({m.id: m.string for m in po if m.id and isinstance(m.id, str) and m.string and not m.fuzzy})
+    return merged
 
 
 def gettext(message: str, language: str | None = None) -> str:
@@ -72,6 +76,12 @@ def gettext(message: str, language: str | None = None) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it yet (e.g. an exception text
+    that is translated when it is shown)."""
+    return message
 
 
 def both(message: str) -> dict[str, str]:
