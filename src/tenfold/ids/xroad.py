@@ -26,7 +26,7 @@ def check_part(value: str, what: str = "identifier part") -> str:
         raise InvalidIdentifier(f"the {what} is empty")
     if len(value) > MAX_PART_LENGTH:
         raise InvalidIdentifier(f"the {what} is longer than {MAX_PART_LENGTH} characters")
-    if not _ALLOWED.match(value):
+    if not _ALLOWED.fullmatch(value):
         raise InvalidIdentifier(
             f"the {what} {value!r} may only contain letters, digits and ' ( ) + , - . = ?"
         )
@@ -88,7 +88,7 @@ def parse(text: str, *, parts: tuple[int, ...] = (3, 4, 5)) -> XRoadId:
     """Parse an identifier, decoding each part; ``parts`` says which lengths are acceptable."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidIdentifier("the identifier is empty")
-    raw = text.strip().split("/")
+    raw = text.split("/")
     if len(raw) not in parts:
         wanted = " or ".join(str(n) for n in parts)
         raise InvalidIdentifier(f"expected {wanted} parts separated by '/', got {len(raw)} in {text!r}")

@@ -19,6 +19,7 @@ from tenfold.registries.service import AmbiguousQuery, Reader, RecordExists, Rec
 from tenfold.web import create_app
 
 CLIENT_HEADERS = ("Information-Mediator-Client", "X-Road-Client", "X-GovStack-Client")
+CLIENT_PATTERN = r"^[A-Za-z0-9'()+,.=?-]{1,255}(/[A-Za-z0-9'()+,.=?-]{1,255}){2,3}$"
 
 
 class Content(BaseModel):
@@ -54,7 +55,8 @@ def _header_value(request: Request, name: str, limit: int = 500) -> str | None:
 def reader(
     request: Request,
     information_mediator_client: str | None = Header(
-        None, alias="Information-Mediator-Client", description="INSTANCE/CLASS/MEMBER/SUBSYSTEM of the caller"
+        None, alias="Information-Mediator-Client", pattern=CLIENT_PATTERN,
+        description="INSTANCE/CLASS/MEMBER/SUBSYSTEM of the caller (X-Road-Client and X-GovStack-Client are accepted too)",
     ),
     x_road_purpose: str | None = Header(None, alias="X-Road-Purpose", description="Why the data is needed"),
     x_road_user_id: str | None = Header(None, alias="X-Road-UserId", description="The official or citizen acting"),
@@ -244,4 +246,30 @@ def create_registry_app(service: RegistryService) -> FastAPI:
     )
     app.include_router(registry_router(service))
     app.state.service = service
+    _document_registries(app, service)
     return app
+
+
+def _document_registries(app: FastAPI, service: RegistryService) -> None:
+    """List the registries and versions this member keeps as enums of the path parameters,
+    so the OpenAPI document says what can actually be called here."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        versions = sorted({s.version for s in service.schemas()})
+        for path_item in document.get("paths", {}).values():
+            for operation in path_item.values():
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") != "path":
+                        continue
+                    if parameter["name"] == "registry":
+                        parameter["schema"] = {"type": "string", "enum": list(service.registries)}
+                    elif parameter["name"] == "version":
+                        parameter["schema"] = {"type": "string", "enum": versions}
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

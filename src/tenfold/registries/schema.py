@@ -187,14 +187,14 @@ def _describe(error: jsonschema.ValidationError, where: tuple[str | int, ...]) -
 def _load(path: Path) -> RegistrySchema:
     raw = json.loads(path.read_text(encoding="utf-8"))
     registry, version = raw["registry"], raw["version"]
-    if not _NAME.match(registry) or not _VERSION.match(version):
+    if not _NAME.fullmatch(registry) or not _VERSION.fullmatch(version):
         raise ValueError(f"{path}: bad registry name or version")
     if (path.parent.name, path.stem) != (registry, version):
         raise ValueError(f"{path}: file name does not match registry {registry} {version}")
     schema = raw["schema"]
     jsonschema.Draft202012Validator.check_schema(schema)
     for name in schema["properties"]:
-        if not _FIELD.match(name):
+        if not _FIELD.fullmatch(name):
             raise ValueError(f"{path}: field name {name!r} must be a plain identifier")
     primary = raw["primaryKey"]
     for name in [primary, *raw.get("personFields", []), *raw.get("indexed", [])]:

@@ -1,0 +1,58 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
+
+from tenfold.settings import Settings
+from tenfold.storage import make_engine, migrate
+from tenfold.storage.types import UTCDateTime
+
+
+def test_member_urls_prefer_the_member_variable_then_the_template(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    settings = Settings(var_dir=tmp_path)
+    assert settings.member_database_url("POP") == f"sqlite:///{tmp_path.resolve() / 'pop.sqlite'}"
+    monkeypatch.setenv("TENFOLD_DATABASE_URL_TEMPLATE", "postgresql+psycopg://u@db/tenfold_{member}")
+    settings = Settings(var_dir=tmp_path)
+    assert settings.member_database_url("TAX") == "postgresql+psycopg://u@db/tenfold_tax"
+    monkeypatch.setenv("TENFOLD_DATABASE_URL_TAX", "postgresql+psycopg://u@other/tax")
+    assert settings.member_database_url("TAX") == "postgresql+psycopg://u@other/tax"
+
+
+def test_sqlite_databases_run_in_wal_mode(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_migrations_create_the_outbox_and_are_idempotent(any_database_url: str) -> None:
+    engine = make_engine(any_database_url)
+    migrate(engine)
+    migrate(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"outbox", "alembic_version_storage"} <= tables
+
+
+def test_timestamps_come_back_aware_in_utc(any_database_url: str) -> None:
+    engine = make_engine(any_database_url)
+    metadata = MetaData()
+    stamps = Table("stamps", metadata, Column("id", Integer, primary_key=True), Column("at", UTCDateTime()))
+    metadata.create_all(engine)
+    local = datetime(2026, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=3)))
+    with engine.begin() as connection:
+        connection.execute(stamps.insert().values(id=1, at=local))
+    with engine.connect() as connection:
+        stored = connection.execute(select(stamps.c.at)).scalar_one()
+    assert stored.tzinfo is not None
+    assert stored == local
+    assert stored.astimezone(UTC).hour == 9
+
+
+def test_naive_timestamps_are_refused(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    metadata = MetaData()
+    stamps = Table("stamps", metadata, Column("id", Integer, primary_key=True), Column("at", UTCDateTime()))
+    metadata.create_all(engine)
+    with pytest.raises(Exception, match="timezone-aware"):
+        with engine.begin() as connection:
+            connection.execute(stamps.insert().values(id=1, at=datetime(2026, 5, 1)))
