@@ -31,3 +31,21 @@ def list_definitions(as_json: bool = typer.Option(False, "--json", help="Print J
     rows = [(e["registry"], e["version"], e["title"], e["fields"], ", ".join(e["indexed"]) or "-", ", ".join(e["events"]) or "-")
             for e in entries]
     console.print(table(_("Registry definitions"), [_("registry"), _("version"), _("title"), _("fields"), _("indexed"), _("events")], rows))
+
+
+def _register_bench() -> None:
+    from tenfold.cli.bench import app as bench_app
+    from tenfold.cli.bench import load, report
+
+    @bench_app.command("registry")
+    def bench_registry(
+        persons: int = typer.Option(100_000, "--persons", min=1_000, max=5_000_000, help="Persons in the test registry."),
+        seconds: float = typer.Option(10.0, "--seconds", min=1, max=600, help="Duration of each measurement."),
+        concurrency: int = typer.Option(16, "--concurrency", min=1, max=512, help="Concurrent HTTP clients."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Registry reads/s through the Data API, with a direct-SQL baseline in the same run."""
+        report("registry", load("registry").run(persons=persons, seconds=seconds, concurrency=concurrency), as_json)
+
+
+_register_bench()

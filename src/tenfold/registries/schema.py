@@ -105,6 +105,7 @@ class RegistrySchema:
     events: tuple[EventRule, ...] = ()
     id_prefix: str | None = None
     _validator: Any = field(default=None, compare=False, repr=False)
+    _partial_validator: Any = field(default=None, compare=False, repr=False)
 
     @property
     def properties(self) -> dict[str, dict[str, Any]]:
@@ -138,8 +139,7 @@ class RegistrySchema:
             raise RecordInvalid([{"loc": list(where), "msg": "must be a JSON object", "type": "type_error"}])
         for name in content:
             self.check_field(name, where)
-        partial = {**self.json_schema, "required": []}
-        problems = list(jsonschema.Draft202012Validator(partial, format_checker=FORMATS).iter_errors(content))
+        problems = list(self._partial_validator.iter_errors(content))
         if problems:
             raise RecordInvalid([_describe(p, where) for p in problems])
 
@@ -216,6 +216,7 @@ def _load(path: Path) -> RegistrySchema:
         events=events,
         id_prefix=raw.get("idPrefix"),
         _validator=jsonschema.Draft202012Validator(schema, format_checker=FORMATS),
+        _partial_validator=jsonschema.Draft202012Validator({**schema, "required": []}, format_checker=FORMATS),
     )
 
 

@@ -24,6 +24,7 @@ from tenfold.storage import outbox
 MAX_PAGE_SIZE = 1000
 MAX_PAGE = 1_000_000
 MAX_UPDATE_ENTRIES = 10_000
+_LOG_READ = insert(usage)
 
 
 class RecordNotFound(TenfoldError):
@@ -115,7 +116,7 @@ class RegistryService:
         schema = self.schema(registry, version)
         filters = _query_filters(schema, query)
         with self.engine.begin() as connection:
-            rows = store.find(connection, schema, filters=filters, limit=1)
+            rows = self._find_one(connection, schema, filters)
             if not rows:
                 raise RecordNotFound("no record found")
             self._log_reads(connection, reader, schema, rows, "read")
@@ -125,7 +126,7 @@ class RegistryService:
         schema = self.schema(registry, version)
         filters = _query_filters(schema, query)
         with self.engine.begin() as connection:
-            rows = store.find(connection, schema, filters=filters, limit=1)
+            rows = self._find_one(connection, schema, filters)
             self._log_reads(connection, reader, schema, rows, "exists")
         return bool(rows)
 
@@ -227,6 +228,13 @@ class RegistryService:
             return int(connection.execute(select(func.count()).select_from(usage).where(usage.c.person_id == person)).scalar_one())
 
     # ---------------------------------------------------------------- internals
+    @staticmethod
+    def _find_one(connection: Connection, schema: RegistrySchema, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        if filters.keys() == {schema.primary_key}:
+            record = store.get(connection, schema.registry, str(filters[schema.primary_key]))
+            return [] if record is None else [record]
+        return store.find(connection, schema, filters=filters, limit=1)
+
     def _insert(self, connection: Connection, schema: RegistrySchema, record: dict[str, Any], reader: Reader) -> None:
         record_id = str(record[schema.primary_key])
         try:
@@ -284,7 +292,7 @@ class RegistryService:
             for person in schema.persons_in(row)
         ]
         if entries:
-            connection.execute(insert(usage), entries)
+            connection.execute(_LOG_READ, entries)
 
 
 def _query_filters(schema: RegistrySchema, query: dict[str, Any]) -> dict[str, Any]:

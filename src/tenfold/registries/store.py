@@ -75,10 +75,14 @@ def _where(
     return and_(*clauses)
 
 
+# Built once: the hottest read, by primary key, skips building a statement per call.
+_BY_KEY = select(records.c.data).where(
+    records.c.registry == bindparam("registry"), records.c.record_id == bindparam("record_id")
+)
+
+
 def get(connection: Connection, registry: str, record_id: str) -> dict[str, Any] | None:
-    row = connection.execute(
-        select(records.c.data).where(records.c.registry == registry, records.c.record_id == record_id)
-    ).first()
+    row = connection.execute(_BY_KEY, {"registry": registry, "record_id": record_id}).first()
     return None if row is None else row[0]
 
 
