@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Iterable, Sequence
 
 import orjson
-from sqlalchemy import Connection, ColumnElement, Engine, and_, bindparam, delete, func, insert, literal_column, or_, select, text, update
+from sqlalchemy import Connection, ColumnElement, Engine, and_, bindparam, delete, func, insert, inspect, literal_column, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tenfold.registries.schema import RegistrySchema
@@ -97,8 +97,18 @@ def find(
     offset: int = 0,
     limit: int = 20,
 ) -> list[dict[str, Any]]:
-    where = _where(connection, schema, filters or {}, search)
+    filters = filters or {}
+    where = _where(connection, schema, filters, search)
     order = field(connection, schema, order_by or schema.primary_key)
+    if (
+        connection.dialect.name == "sqlite"
+        and order_by is None
+        and any(name in schema.indexed and name != schema.primary_key for name in filters)
+    ):
+        # Otherwise SQLite walks the primary key to avoid a sort, scanning the whole registry,
+        # instead of using the selective partial index of the filter (a unary + hides the
+        # column from the planner's ordering choice).
+        order = literal_column("+registry_records.record_id")
     order = order.desc() if descending else order.asc()
     query = select(records.c.data).where(where).order_by(order, records.c.record_id).offset(offset).limit(limit)
     return [row[0] for row in connection.execute(query)]
@@ -137,27 +147,32 @@ def index_name(registry: str, name: str) -> str:
     return f"ix_rr_{registry.replace('-', '_')}_{name}"
 
 
-def ensure_indexes(engine: Engine, schemas: Sequence[RegistrySchema]) -> None:
-    """Create the partial expression index of every indexed field (idempotent).
+def ensure_indexes(engine: Engine, schemas: Sequence[RegistrySchema]) -> list[str]:
+    """Create the missing partial expression index of every indexed field; returns their names.
 
     Indexes live outside Alembic because registry definitions, not migrations, declare them;
     creating them after a bulk load is also much faster than maintaining them during it.
+    When any index is created the table is analysed, so the planner knows its selectivity.
     """
     dialect = engine.dialect.name
+    existing = {index["name"] for index in inspect(engine).get_indexes("registry_records")}
+    created = []
     with engine.begin() as connection:
         for schema in schemas:
             for name in schema.indexed:
-                if name == schema.primary_key:
+                index = index_name(schema.registry, name)
+                if name == schema.primary_key or index in existing or index in created:
                     continue
                 expression = _field_sql(dialect, name, schema.field_type(name))
                 if dialect != "sqlite":
                     expression = f"({expression})"
                 connection.execute(
-                    text(
-                        f"CREATE INDEX IF NOT EXISTS {index_name(schema.registry, name)} "
-                        f"ON registry_records ({expression}) WHERE registry = '{schema.registry}'"
-                    )
+                    text(f"CREATE INDEX {index} ON registry_records ({expression}) WHERE registry = '{schema.registry}'")
                 )
+                created.append(index)
+        if created:
+            connection.execute(text("ANALYZE" if dialect == "sqlite" else "ANALYZE registry_records"))
+    return created
 
 
 def bulk_load(engine: Engine, registry: str, rows: Iterable[tuple[str, dict[str, Any] | bytes]]) -> int:
