@@ -167,7 +167,7 @@ def ensure_indexes(engine: Engine, schemas: Sequence[RegistrySchema]) -> list[st
                 if dialect != "sqlite":
                     expression = f"({expression})"
                 connection.execute(
-                    text(f"CREATE INDEX {index} ON registry_records ({expression}) WHERE registry = '{schema.registry}'")
+                    text(f"CREATE INDEX IF NOT EXISTS {index} ON registry_records ({expression}) WHERE registry = '{schema.registry}'")
                 )
                 created.append(index)
         if created:
