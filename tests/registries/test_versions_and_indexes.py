@@ -59,3 +59,13 @@ def test_a_filter_on_an_indexed_field_uses_its_partial_index(sqlite_url: str) ->
     # The registry name is written into the SQL (not bound), so SQLite can match the index's WHERE.
     assert "registry = 'persons'" in statement
     assert any("ix_rr_persons_householdId" in str(row) for row in plan), plan
+
+
+def test_indexes_are_made_once_and_a_restart_finds_them(any_database_url: str) -> None:
+    engine = make_engine(any_database_url)
+    first = open_service(engine, "DEMO/GOV/POP", POP_REGISTRIES)
+    schemas = first.schemas()
+    assert store.ensure_indexes(engine, schemas) == []
+    again = open_service(make_engine(any_database_url), "DEMO/GOV/POP", POP_REGISTRIES)
+    assert store.ensure_indexes(again.engine, schemas) == []
+    assert "ix_rr_persons_householdId" in store._index_names(engine)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Iterable, Sequence
 
 import orjson
-from sqlalchemy import Connection, ColumnElement, Engine, and_, bindparam, delete, func, insert, inspect, literal_column, or_, select, text, update
+from sqlalchemy import Connection, ColumnElement, Engine, and_, bindparam, delete, func, insert, literal_column, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tenfold.registries.schema import RegistrySchema
@@ -147,6 +147,16 @@ def index_name(registry: str, name: str) -> str:
     return f"ix_rr_{registry.replace('-', '_')}_{name}"
 
 
+def _index_names(engine: Engine) -> set[str]:
+    # Not SQLAlchemy's inspector: on SQLite it skips expression indexes, which these all are.
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'registry_records'"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE tablename = 'registry_records'"
+    with engine.connect() as connection:
+        return {row[0] for row in connection.execute(text(query))}
+
+
 def ensure_indexes(engine: Engine, schemas: Sequence[RegistrySchema]) -> list[str]:
     """Create the missing partial expression index of every indexed field; returns their names.
 
@@ -155,7 +165,7 @@ def ensure_indexes(engine: Engine, schemas: Sequence[RegistrySchema]) -> list[st
     When any index is created the table is analysed, so the planner knows its selectivity.
     """
     dialect = engine.dialect.name
-    existing = {index["name"] for index in inspect(engine).get_indexes("registry_records")}
+    existing = _index_names(engine)
     created = []
     with engine.begin() as connection:
         for schema in schemas:
