@@ -43,6 +43,10 @@ def _register() -> None:
     app.add_typer(registry.app, name="registry")
     app.add_typer(serve.app, name="serve")
     app.add_typer(bench.app, name="bench")
+    from tenfold.cli import exchange  # also adds `tenfold bench exchange`
+
+    app.add_typer(exchange.app, name="exchange")
+    app.command("status")(exchange.status)
     app.add_typer(assistant.app, name="assistant")
 
 

@@ -2,6 +2,10 @@
 
 from tenfold.topology.loader import Problem, TopologyError, current, event_schema, load, parse
 from tenfold.topology.models import (
+    GATEWAY_APP,
+    GATEWAY_SERVICES,
+    HTTP_METHODS,
+    METADATA_SERVICES,
     AccessRight,
     Central,
     EventType,
@@ -16,6 +20,7 @@ from tenfold.topology.models import (
 )
 
 __all__ = [
+    "GATEWAY_APP", "GATEWAY_SERVICES", "HTTP_METHODS", "METADATA_SERVICES",
     "AccessRight", "Central", "EventType", "Member", "PersonReference", "Problem", "Room", "Service",
     "Subscription", "Subsystem", "Text", "Topology", "TopologyError", "current", "event_schema", "load", "parse",
 ]

@@ -103,6 +103,7 @@ def _reference_problems(topology: Topology, base: Path) -> list[tuple[Location, 
     """Checks that span several parts of the file: uniqueness and references."""
     found: list[tuple[Location, str]] = []
     subsystems = topology.subsystem_ids()
+    clients = subsystems | topology.room_ids()  # a room pushes events to subscribers' inboxes
     member_ids: set[str] = set()
     member_codes: set[str] = set()
     for m_index, member in enumerate(topology.members):
@@ -125,7 +126,7 @@ def _reference_problems(topology: Topology, base: Path) -> list[tuple[Location, 
                 if service_codes.count(service.code) > 1:
                     found.append((where + ("code",), f"service code {service.code!r} is used twice"))
                 for r_index, right in enumerate(service.rights):
-                    if right.client not in subsystems:
+                    if right.client not in clients:
                         found.append((where + ("rights", r_index, "client"), f"no subsystem {right.client} in the topology"))
         for r_index, room in enumerate(member.rooms):
             where = here + ("rooms", r_index)

@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from tenfold.ids import xroad
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Services a member's gateway answers itself (``app = "gateway"`` in a service declaration).
+GATEWAY_APP = "gateway"
+GATEWAY_SERVICES = ("findUsage",)
+# Metadata services every provider gateway answers (X-Road PR-MREST); no service may use these codes.
+METADATA_SERVICES = ("listMethods", "allowedMethods", "getOpenAPI")
 
 
 class _Strict(BaseModel):
@@ -72,6 +77,8 @@ class PersonReference(_Strict):
         given = [x for x in (self.path, self.body, self.query) if x] + ([True] if self.header else [])
         if len(given) != 1:
             raise ValueError("give exactly one of path, body, query or header")
+        if self.path is not None and (not self.path.startswith("/") or "/{id}" not in self.path):
+            raise ValueError("a path reference starts with '/' and has an {id} segment, e.g. /data/persons/*/{id}")
         return self
 
 
@@ -79,8 +86,9 @@ class Service(_Strict):
     """A service code of a subsystem, served by one of the member's applications."""
 
     code: str
-    app: str = Field(description="Which application of the member serves it, e.g. 'registry'.")
+    app: str = Field(description="Which application of the member serves it, e.g. 'registry' ('gateway': the gateway itself).")
     base_path: str = "/"
+    openapi: str = Field("/openapi.json", description="Where the application publishes the service's OpenAPI document.")
     description: Text
     lawful_basis: Literal["public_task", "legal_obligation", "consent", "contract"] = "public_task"
     data_agreement: str | None = None
@@ -90,7 +98,17 @@ class Service(_Strict):
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
-        return xroad.check_part(value, "service code")
+        xroad.check_part(value, "service code")
+        if value in METADATA_SERVICES:
+            raise ValueError(f"{value!r} is a metadata service every gateway answers; choose another code")
+        return value
+
+    @field_validator("base_path", "openapi")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} must start with '/'")
+        return value
 
     @model_validator(mode="after")
     def _consent_needs_agreement(self) -> Service:
@@ -98,16 +116,32 @@ class Service(_Strict):
             raise ValueError("a service whose lawful basis is consent must name its data_agreement")
         return self
 
+    @model_validator(mode="after")
+    def _gateway_services_are_known(self) -> Service:
+        if self.app == GATEWAY_APP and self.code not in GATEWAY_SERVICES:
+            known = ", ".join(GATEWAY_SERVICES)
+            raise ValueError(f"the gateway itself serves only {known}, not {self.code!r}")
+        return self
+
 
 class Subsystem(_Strict):
     code: str
     description: Text | None = None
     services: list[Service] = Field(default_factory=list)
+    inbox: str | None = Field(
+        None, description="The service code of this subsystem that receives events pushed from rooms it subscribes to."
+    )
 
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
         return xroad.check_part(value, "subsystem code")
+
+    @model_validator(mode="after")
+    def _inbox_is_a_service(self) -> Subsystem:
+        if self.inbox is not None and self.inbox not in {s.code for s in self.services}:
+            raise ValueError(f"inbox {self.inbox!r} is not a service of subsystem {self.code}")
+        return self
 
 
 class Subscription(_Strict):
@@ -175,7 +209,7 @@ class Member(_Strict):
         seen: list[str] = []
         for subsystem in self.subsystems:
             for service in subsystem.services:
-                if service.app not in seen:
+                if service.app not in seen and service.app != GATEWAY_APP:
                     seen.append(service.app)
         return seen
 

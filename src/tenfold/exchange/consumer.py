@@ -1,0 +1,197 @@
+"""The consumer side of a gateway (X-Road's client proxy): a member's own application calls it
+on loopback with the X-Road REST protocol; it checks the client, finds the provider in the
+global configuration, signs the request, sends it over mutual TLS to the provider's gateway,
+verifies the signed response and the request hash, logs both, and answers."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+from aiohttp import web
+from multidict import CIMultiDict
+from yarl import URL
+
+from tenfold.exchange import protocol as p
+from tenfold.exchange.context import GatewayContext
+from tenfold.exchange.delivery import Push
+from tenfold.exchange.pipeline import Exchange, error_response, read_body, x_road_headers
+from tenfold.exchange.protocol import ExchangeError, ServiceAddress, consumer_error
+from tenfold.exchange.signing import request_digest, response_digest, verify
+from tenfold.ids.xroad import XRoadId
+
+_NOT_RETURNED = p.SKIPPED | {p.SIGNATURE.lower(), p.SIGNER.lower(), "date"}
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class PeerPin:
+    """Checks, when a TLS connection to a gateway is made, that the certificate it shows is the
+    TLS certificate the global configuration lists for the member at that address (X-Road's
+    authentication-certificate check; revoked certificates are no longer listed)."""
+
+    def __init__(self, context: GatewayContext, host: str, port: int):
+        self.context, self.host, self.port = context, host, port
+
+    def check(self, transport: asyncio.Transport) -> None:
+        conf = self.context.conf
+        ssl_object = transport.get_extra_info("ssl_object")
+        peer = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else b""
+        expected = conf.gateway_owner(self.host, self.port) if conf else None
+        if conf is None or expected is None or conf.tls_owners.get(peer) != expected:
+            raise aiohttp.ServerFingerprintMismatch(b"", hashlib.sha256(peer or b"").digest(), self.host, self.port)
+
+
+class PinnedConnector(aiohttp.TCPConnector):
+    """A connection pool whose TLS connections are pinned to the configuration's certificates."""
+
+    def __init__(self, context: GatewayContext, **options: object):
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.context = context
+
+    def _get_fingerprint(self, req: aiohttp.ClientRequest) -> PeerPin:  # type: ignore[override]
+        return PeerPin(self.context, req.url.host or "", req.url.port or 443)
+
+
+def _outgoing(context: GatewayContext, client: XRoadId, headers: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str, str, str]:
+    message_id = p.header(headers, p.MESSAGE_ID) or p.new_message_id(context.instance)
+    trace = p.TraceParent.parse_or_new(p.header(headers, p.TRACEPARENT)).child()
+    request_id = p.new_request_id()
+    out = [(k, v) for k, v in p.forwardable(headers) if k.lower() not in ("x-road-client", "x-road-id")]
+    out += [(p.CLIENT, client.encoded()), (p.MESSAGE_ID, message_id), (p.REQUEST_ID, request_id),
+            (p.TRACEPARENT, str(trace)), (p.DATE, datetime.now(UTC).isoformat())]
+    return out, message_id, request_id, trace.trace_id
+
+
+async def send(context: GatewayContext, exchange: Exchange, method: str, address: ServiceAddress, client: XRoadId,
+               headers: list[tuple[str, str]], body: bytes) -> Answer:
+    conf = context.conf
+    if conf is None or conf.expired():
+        when = conf.expires_at.isoformat() if conf else "never loaded"
+        raise consumer_error("OutdatedGlobalConf", f"the global configuration is expired ({when}); refusing to serve", 503)
+    client_id = str(client)
+    exchange.client = client_id
+    exchange.service = str(address.service)
+    if not context.owns(client_id) or not conf.is_client(client_id):
+        raise consumer_error("UnknownMember", f"Client '{client_id}' not found at this gateway", 403)
+    provider = str(address.service.member)
+    gateway = conf.gateways.get(provider)
+    if gateway is None:
+        raise consumer_error("UnknownMember", f"Could not find addresses for service provider '{provider}'", 404)
+    out, exchange.message_id, request_id, exchange.trace_id = _outgoing(context, client, headers)
+    path_and_query = p.PROTOCOL_PREFIX + address.service.encoded() + address.path_and_query
+    request_hash = p.request_hash(p.canonical_request(method, path_and_query, out), body)
+    signature = context.signer.sign(request_digest(request_hash))
+    out += [(p.SIGNATURE, p.b64(signature)), (p.SIGNER, context.signer.serial)]
+    exchange.log_request(context, {
+        "client": client_id, "service": exchange.service, "method": method, "path": address.path_and_query,
+        "request_id": request_id, "request_hash": p.b64(request_hash), "headers": x_road_headers(out),
+        "signature": signature.hex(), "signer": context.signer.serial,
+    }, body)
+    answer = await _post(context, method, URL(gateway + path_and_query, encoded=True), out, body, provider)
+    _check_answer(context, answer, provider, request_hash, request_id)
+    return answer
+
+
+async def _post(context: GatewayContext, method: str, url: URL, headers: list[tuple[str, str]], body: bytes,
+                provider: str) -> Answer:
+    assert context.peer_session is not None
+    try:
+        async with context.peer_session.request(method, url, data=body or None, headers=CIMultiDict(headers),
+                                                allow_redirects=False) as response:
+            data = await response.read()
+            return Answer(response.status, list(response.headers.items()), data)
+    except aiohttp.ServerFingerprintMismatch:
+        raise consumer_error("SslAuthenticationFailed", f"the gateway at that address is not {provider}'s (or its certificate is revoked)", 502) from None
+    except asyncio.TimeoutError:
+        raise consumer_error("NetworkError", f"the gateway of {provider} did not answer in time", 504) from None
+    except aiohttp.ClientError as error:
+        raise consumer_error("NetworkError", f"cannot reach the gateway of {provider}: {error}", 502) from None
+
+
+def _check_answer(context: GatewayContext, answer: Answer, provider: str, request_hash: bytes, request_id: str) -> None:
+    conf = context.conf
+    assert conf is not None
+    serial = p.header(answer.headers, p.SIGNER) or ""
+    key = conf.signing_key(provider, serial)
+    if key is None:
+        raise consumer_error("CertValidation", f"the response is not signed with a valid certificate of {provider}", 502)
+    try:
+        signature = p.unb64(p.header(answer.headers, p.SIGNATURE) or "")
+    except ValueError:
+        signature = b""
+    digest = response_digest(request_hash, p.canonical_response(answer.status, answer.headers), answer.body)
+    if not verify(key, signature, digest):
+        raise consumer_error("InvalidSignatureValue", f"the signature of {provider}'s response does not verify", 502)
+    if p.header(answer.headers, p.REQUEST_HASH) != p.b64(request_hash) or p.header(answer.headers, p.REQUEST_ID) != request_id:
+        raise consumer_error("InconsistentResponse", "the response does not belong to the request (request hash or id differ)", 502)
+
+
+async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Response:
+    """The member-facing listener's ``/r1/...`` handler."""
+    exchange = Exchange("consumer", request.method)
+    try:
+        body = await read_body(request, context.settings.max_body_bytes)
+        exchange.request_bytes = len(body)
+        address = p.parse_address(request.rel_url.raw_path, request.rel_url.raw_query_string)
+        headers = list(request.headers.items())
+        p.check_headers(headers)
+        client = p.parse_client(p.client_header(headers))
+        answer = await send(context, exchange, request.method, address, client, headers, body)
+        meta = {"status": answer.status, "headers": x_road_headers(answer.headers),
+                "provider_signature": p.header(answer.headers, p.SIGNATURE), "provider_signer": p.header(answer.headers, p.SIGNER)}
+        await exchange.finish(context, answer.status, meta, answer.body, error_type=p.header(answer.headers, p.ERROR))
+        returned = CIMultiDict((k, v) for k, v in answer.headers if k.lower() not in _NOT_RETURNED)
+        return web.Response(status=answer.status, body=answer.body, headers=returned)
+    except ExchangeError as error:
+        return await refuse(context, exchange, error, request.method, request.rel_url.raw_path_qs)
+
+
+async def refuse(context: GatewayContext, exchange: Exchange, error: ExchangeError, method: str, raw_target: str) -> web.Response:
+    """Answer with the X-Road error, after logging the refused request and the refusal."""
+    if not exchange.pending:
+        exchange.message_id = exchange.message_id or p.new_message_id(context.instance)
+        exchange.log_request(context, {"client": exchange.client, "service": exchange.service, "method": method,
+                                       "path": raw_target[:2000]}, b"")
+    try:
+        await exchange.finish(context, error.status, {"error": error.type, "message": error.message}, error.body(), error_type=error.type)
+    except ExchangeError as logging_failed:
+        error = logging_failed
+    extra = [(p.MESSAGE_ID, exchange.message_id)] if exchange.message_id else []
+    return error_response(error, extra)
+
+
+async def push(context: GatewayContext, delivery: Push) -> str | None:
+    """Deliver one event from a room of this member to a subscriber's inbox; None on success."""
+    conf = context.conf
+    entry = conf.subsystems.get(delivery.subscriber) if conf else None
+    inbox = entry[1].inbox if entry else None
+    if inbox is None:
+        return f"{delivery.subscriber} declares no inbox service"
+    room = XRoadId(*delivery.event["room"].split("/"))
+    service = XRoadId(*delivery.subscriber.split("/"), inbox)
+    address = ServiceAddress(service, "/" + quote(delivery.event["eventType"], safe=""), "")
+    headers = [("Content-Type", "application/json")] + ([(p.TRACEPARENT, delivery.trace_parent)] if delivery.trace_parent else [])
+    exchange = Exchange("consumer", "POST")
+    body = orjson.dumps(delivery.event)
+    exchange.request_bytes = len(body)
+    try:
+        answer = await send(context, exchange, "POST", address, room, headers, body)
+        await exchange.finish(context, answer.status, {"status": answer.status, "headers": x_road_headers(answer.headers)}, answer.body,
+                              error_type=p.header(answer.headers, p.ERROR))
+    except ExchangeError as error:
+        await refuse(context, exchange, error, "POST", address.path)
+        return error.type + ": " + error.message
+    if 200 <= answer.status < 300:
+        return None
+    return f"the inbox answered {answer.status}: {answer.body[:300].decode(errors='replace')}"

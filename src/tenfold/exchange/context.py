@@ -1,0 +1,51 @@
+"""What a gateway process holds while it runs, shared by its listeners and workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from sqlalchemy import Engine
+
+from tenfold.exchange.config import ExchangeSettings
+from tenfold.exchange.globalconf import ConfClient, GlobalConf
+from tenfold.exchange.messagelog import MessageLog
+from tenfold.exchange.monitoring import Metrics
+from tenfold.exchange.pki import Anchor, MemberKeys
+from tenfold.exchange.pubsub import Room
+from tenfold.exchange.rights import RightsTable
+from tenfold.exchange.signing import Signer
+
+
+@dataclass
+class GatewayContext:
+    member_id: str
+    instance: str
+    engine: Engine
+    anchor: Anchor
+    keys: MemberKeys
+    signer: Signer
+    settings: ExchangeSettings
+    confs: ConfClient
+    app_urls: dict[str, str]
+    metrics: Metrics = field(default_factory=Metrics.create)
+    rights: RightsTable = field(default_factory=RightsTable)
+    rooms: dict[str, Room] = field(default_factory=dict)
+    messagelog: MessageLog | None = None
+    app_session: aiohttp.ClientSession | None = None
+    peer_session: aiohttp.ClientSession | None = None
+    openapi_cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    im: Any = None  # the FastAPI app of the IM services this gateway answers (pub/sub, directory)
+
+    @property
+    def conf(self) -> GlobalConf | None:
+        return self.confs.current
+
+    @property
+    def member_code(self) -> str:
+        return self.member_id.split("/")[2]
+
+    def owns(self, identifier: str) -> bool:
+        """Whether a member, subsystem, service or room id belongs to this gateway's member."""
+        return identifier == self.member_id or identifier.startswith(self.member_id + "/")

@@ -1,0 +1,65 @@
+"""Operational monitoring: per-exchange metadata (client, service, status, sizes, duration) in
+the member's database and as Prometheus metrics. No payloads, no paths, no personal ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import Engine, select
+
+from tenfold.exchange.tables import opmon
+
+BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry
+    exchanges: Counter
+    duration: Histogram
+    conf_expires: Gauge
+    log_head: Gauge
+    pushes: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry | None = None) -> Metrics:
+        registry = registry or CollectorRegistry()
+        return cls(
+            registry,
+            Counter("exchange_messages_total", "Exchanges through this gateway", ["role", "client", "service", "status"], registry=registry),
+            Histogram("exchange_duration_seconds", "Time spent on an exchange", ["role"], buckets=BUCKETS, registry=registry),
+            Gauge("exchange_globalconf_expires_timestamp", "When the global configuration in use expires", registry=registry),
+            Gauge("exchange_messagelog_entries", "Entries in the message log", registry=registry),
+            Counter("exchange_push_deliveries_total", "PUSH delivery attempts", ["outcome"], registry=registry),
+        )
+
+
+def record(
+    metrics: Metrics, *, role: str, message_id: str | None, client: str | None, service: str | None, method: str,
+    status: int, error_type: str | None, request_bytes: int, response_bytes: int, started: float, now: float,
+    trace_id: str | None,
+) -> dict[str, Any]:
+    """Count the exchange and return its monitoring row."""
+    seconds = max(now - started, 0.0)
+    metrics.exchanges.labels(role, client or "-", service or "-", str(status)).inc()
+    metrics.duration.labels(role).observe(seconds)
+    return {
+        "at": datetime.now(UTC), "role": role, "message_id": message_id, "client": client, "service": service,
+        "method": method[:10], "status": status, "error_type": error_type, "request_bytes": request_bytes,
+        "response_bytes": response_bytes, "duration_ms": int(seconds * 1000), "trace_id": trace_id,
+    }
+
+
+def recent(engine: Engine, limit: int = 100, client: str | None = None) -> list[dict[str, Any]]:
+    """The latest monitoring records, newest first (a client sees only its own)."""
+    query = select(opmon).order_by(opmon.c.id.desc()).limit(limit)
+    if client:
+        query = query.where(opmon.c.client == client)
+    with engine.connect() as connection:
+        return [
+            {**{k: v for k, v in r.items() if k != "at"}, "at": r["at"].isoformat()}
+            for r in connection.execute(query).mappings()
+        ]

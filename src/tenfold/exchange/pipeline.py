@@ -1,0 +1,87 @@
+"""What both sides of an exchange do the same way: read the body within limits, keep track of
+one exchange, log it (request and response entries, awaited until durable), count it, and
+turn a fault into X-Road's error response."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from tenfold.exchange import monitoring, protocol
+from tenfold.exchange.context import GatewayContext
+from tenfold.exchange.messagelog import LoggingFailed, LogRecord
+from tenfold.exchange.protocol import ExchangeError
+
+X_ROAD_LOGGED = ("x-road-client", "x-road-id", "x-road-userid", "x-road-issue", "x-road-represented-party",
+                 "x-road-purpose", "x-road-request-id", "x-road-service", "x-road-request-hash", "x-road-error")
+
+
+async def read_body(request: web.BaseRequest, limit: int) -> bytes:
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise protocol.client_error("BadRequest", f"the request body is larger than {limit} bytes", 413)
+    chunks, total = [], 0
+    while True:
+        chunk = await request.content.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise protocol.client_error("BadRequest", f"the request body is larger than {limit} bytes", 413)
+        chunks.append(chunk)
+
+
+def x_road_headers(headers: list[tuple[str, str]]) -> list[list[str]]:
+    return [[k, v] for k, v in headers if k.lower() in X_ROAD_LOGGED or k.lower() == "content-type"]
+
+
+@dataclass
+class Exchange:
+    """One exchange as a gateway handles it, filled in as it goes."""
+
+    role: str
+    method: str
+    started: float = field(default_factory=time.perf_counter)
+    message_id: str | None = None
+    client: str | None = None
+    service: str | None = None
+    trace_id: str | None = None
+    request_bytes: int = 0
+    pending: list[asyncio.Future[int]] = field(default_factory=list)
+
+    def log_request(self, context: GatewayContext, meta: dict[str, Any], body: bytes) -> None:
+        assert context.messagelog is not None
+        record = LogRecord("request", self.message_id or "-", {"role": self.role, "trace": self.trace_id, **meta}, body)
+        future = context.messagelog.submit([record])
+        assert future is not None
+        self.pending.append(future)
+
+    async def finish(
+        self, context: GatewayContext, status: int, response_meta: dict[str, Any], body: bytes,
+        tracker_rows: list[dict[str, Any]] | None = None, error_type: str | None = None,
+    ) -> None:
+        """Log the response (with the tracker rows), count the exchange, wait until it is durable."""
+        assert context.messagelog is not None
+        row = monitoring.record(
+            context.metrics, role=self.role, message_id=self.message_id, client=self.client, service=self.service,
+            method=self.method, status=status, error_type=error_type, request_bytes=self.request_bytes,
+            response_bytes=len(body), started=self.started, now=time.perf_counter(), trace_id=self.trace_id,
+        )
+        record = LogRecord("response", self.message_id or "-", {"role": self.role, "status": status, **response_meta}, body)
+        future = context.messagelog.submit([record], tracker_rows, [row])
+        assert future is not None
+        try:
+            await asyncio.gather(*self.pending, future)
+        except LoggingFailed as failure:
+            prefix = "Server.ClientProxy" if self.role == "consumer" else "Server.ServerProxy"
+            raise ExchangeError(f"{prefix}.LoggingFailed", f"the message log could not be written: {failure}", 503) from None
+
+
+def error_response(error: ExchangeError, extra: list[tuple[str, str]] | None = None) -> web.Response:
+    headers = CIMultiDict([("Content-Type", "application/json"), (protocol.ERROR, error.type), *(extra or [])])
+    return web.Response(status=error.status, body=error.body(), headers=headers)
