@@ -68,4 +68,4 @@ def test_indexes_are_made_once_and_a_restart_finds_them(any_database_url: str) -
     assert store.ensure_indexes(engine, schemas) == []
     again = open_service(make_engine(any_database_url), "DEMO/GOV/POP", POP_REGISTRIES)
     assert store.ensure_indexes(again.engine, schemas) == []
-    assert "ix_rr_persons_householdId" in store._index_names(engine)
+    assert "ix_rr_persons_householdid" in store._index_names(engine)

@@ -154,7 +154,8 @@ def _index_names(engine: Engine) -> set[str]:
     else:
         query = "SELECT indexname FROM pg_indexes WHERE tablename = 'registry_records'"
     with engine.connect() as connection:
-        return {row[0] for row in connection.execute(text(query))}
+        # PostgreSQL folds unquoted names to lower case, so compare them in lower case.
+        return {row[0].lower() for row in connection.execute(text(query))}
 
 
 def ensure_indexes(engine: Engine, schemas: Sequence[RegistrySchema]) -> list[str]:
@@ -171,7 +172,7 @@ def ensure_indexes(engine: Engine, schemas: Sequence[RegistrySchema]) -> list[st
         for schema in schemas:
             for name in schema.indexed:
                 index = index_name(schema.registry, name)
-                if name == schema.primary_key or index in existing or index in created:
+                if name == schema.primary_key or index.lower() in existing or index in created:
                     continue
                 expression = _field_sql(dialect, name, schema.field_type(name))
                 if dialect != "sqlite":
