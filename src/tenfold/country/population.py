@@ -49,5 +49,10 @@ def year_of(days: np.ndarray) -> np.ndarray:
 
 
 def iso_dates(days: np.ndarray) -> list[str]:
-    """``YYYY-MM-DD`` strings, vectorised."""
-    return days.astype("datetime64[D]").astype("U10").tolist()
+    """``YYYY-MM-DD`` strings, through a table of the days in range (as :func:`age_years`)."""
+    days = np.asarray(days, dtype=np.int64)
+    if days.size == 0:
+        return []
+    first = int(days.min())
+    table = np.arange(first, int(days.max()) + 1, dtype=np.int64).astype("datetime64[D]").astype("U10").astype(object)
+    return table[days - first].tolist()

@@ -169,9 +169,13 @@ def registered_births(country: Country) -> np.ndarray:
     return minors[np.lexsort((people.code[minors].astype(np.int64), people.birth[minors]))]
 
 
-def _place_of(country: Country, person: np.ndarray) -> list[str]:
-    municipality = country.addresses.municipality[country.household_address[country.people.household[person]]]
-    return VOCABULARY.municipalities[municipality].tolist()
+def municipality_of(country: Country, person: np.ndarray) -> np.ndarray:
+    """Where people live (municipality index): the place of their births and deaths."""
+    return country.addresses.municipality[country.household_address[country.people.household[person]]]
+
+
+def place_of(country: Country, person: np.ndarray) -> list[str]:
+    return VOCABULARY.municipalities[municipality_of(country, person)].tolist()
 
 
 def births(country: Country) -> Iterator[Record]:
@@ -181,7 +185,7 @@ def births(country: Country) -> Iterator[Record]:
     father = people.father[child]
     fathers = np.where(father >= 0, np.char.add(np.char.add('"', codes[np.maximum(father, 0)]), '"'), "null").tolist()
     rows = zip(numbered("B-", 0, len(child)), codes[child].tolist(), codes[people.mother[child]].tolist(), fathers,
-               iso_dates(people.birth[child]), _place_of(country, people.mother[child]),
+               iso_dates(people.birth[child]), place_of(country, people.mother[child]),
                people.multiple_size[child].tolist(), registered_at(people.birth[child], country.request.as_of_day))
     for id_, child_, mother, father_, born, place, size, registered in rows:
         yield id_, (
@@ -200,7 +204,7 @@ def deaths(country: Country) -> Iterator[Record]:
     people = country.people
     dead = registered_deaths(country)
     rows = zip(numbered("D-", 0, len(dead)), people.code[dead].tolist(), iso_dates(people.death[dead]),
-               _place_of(country, dead), registered_at(people.death[dead], country.request.as_of_day))
+               place_of(country, dead), registered_at(people.death[dead], country.request.as_of_day))
     for id_, person, died, place, registered in rows:
         yield id_, (
             f'{{"ID":"{id_}","personId":"{person}","deathDate":"{died}","place":{place},"registeredAt":"{registered}"}}'
