@@ -32,9 +32,10 @@ MALE_SHARE_AT_BIRTH = 0.512
 # Deliveries with twins / triplets (European twinning rate ~15 per 1,000 deliveries).
 TWIN_DELIVERY_RATE = 0.015
 TRIPLET_DELIVERY_RATE = 0.0002
-# Age-specific fertility: a bell around the mean age of the mother at birth (~30.5), restricted
-# to 18-45; its level is scaled so that births / population = CRUDE_BIRTH_RATE.
-FERTILITY_MEAN_AGE = 30.5
+# Age-specific fertility: a bell (more women are in their late thirties than late twenties, so its
+# centre lies below the mean age at birth), restricted to 18-45, scaled so that births / population
+# = CRUDE_BIRTH_RATE.
+FERTILITY_MEAN_AGE = 27.5    # the bell's centre; with this pyramid the mean age at birth is ~30.5
 FERTILITY_SD = 5.6
 FERTILE_AGES = (18, 45)
 # Women without a partner have far fewer children; this relative rate leaves a few per cent of
