@@ -64,9 +64,9 @@ class PinnedConnector(aiohttp.TCPConnector):
 
 
 def _outgoing(context: GatewayContext, client: XRoadId, headers: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str, str, str]:
-    message_id = p.header(headers, p.MESSAGE_ID) or p.new_message_id(context.instance)
-    trace = p.TraceParent.parse_or_new(p.header(headers, p.TRACEPARENT)).child()
-    request_id = p.new_request_id()
+    fresh_message_id, request_id, span_id = p.new_ids(context.instance)
+    message_id = p.header(headers, p.MESSAGE_ID) or fresh_message_id
+    trace = p.TraceParent.parse_or_new(p.header(headers, p.TRACEPARENT)).child(span_id)
     out = [(k, v) for k, v in p.forwardable(headers) if k.lower() not in ("x-road-client", "x-road-id")]
     out += [(p.CLIENT, client.encoded()), (p.MESSAGE_ID, message_id), (p.REQUEST_ID, request_id),
             (p.TRACEPARENT, str(trace)), (p.DATE, datetime.now(UTC).isoformat())]

@@ -24,6 +24,7 @@ from aiohttp import web
 from fastapi import FastAPI
 from multidict import CIMultiDict
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import event
 
 from tenfold.exchange import asgi, consumer, delivery, provider, pubsub, rights
 from tenfold.exchange.admin import admin_app
@@ -128,6 +129,10 @@ class Gateway:
 
     async def start(self) -> None:
         context = self.context
+        if context.engine.dialect.name == "sqlite":
+            event.listen(context.engine, "connect", _no_autocheckpoint)
+            context.engine.dispose()
+            self.tasks.append(asyncio.create_task(_checkpoint_wal(context), name="wal-checkpoint"))
         self.admin = admin_app(context, lambda: rebuild_rights(context))
         context.metrics = Metrics.create(self.admin.state.metrics)
         context.im = im_app(context)
@@ -230,6 +235,24 @@ class Gateway:
             if session:
                 await session.close()
         self.context.engine.dispose()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+async def _checkpoint_wal(context: GatewayContext, every: float = 1.0) -> None:
+    """Copy the SQLite write-ahead log into the database (the part that fsyncs) off the event loop."""
+    def checkpoint() -> None:
+        with context.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(checkpoint)
+        except Exception as error:  # a busy database: try again next time
+            log.warning("WAL checkpoint failed: %s", error)
 
 
 @dataclass

@@ -8,8 +8,11 @@ Each row holds ``hash = SHA-256(previous hash || entry)``; the first entry chain
 
 Writes are group-committed: a handler submits its entries and awaits a future; one writer task
 takes everything queued, assigns sequence numbers, hashes, inserts the batch with the data
-tracker and monitoring rows in one transaction (in a worker thread, off the event loop), and only
-then resolves the futures. A failed commit fails every future of the batch, so the gateway
+tracker and monitoring rows in one transaction, and only then resolves the futures. On
+PostgreSQL the transaction runs in a worker thread; on SQLite it runs on the event loop itself,
+because a commit without fsync (WAL, synchronous=NORMAL) costs less than handing the batch to
+a thread, and requests that arrive meanwhile simply join the next batch (the gateway moves WAL
+checkpoints, which do fsync, to a background thread). A failed commit fails every future of the batch, so the gateway
 answers ``LoggingFailed`` instead of a response that is not on record. Every N entries or T
 seconds the writer signs a checkpoint for CENTRAL to countersign (see :mod:`checkpoints`).
 """
@@ -26,8 +29,9 @@ from datetime import UTC, datetime
 from typing import Any, Callable, Literal
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, select
 
+from tenfold.exchange.store import insert_many
 from tenfold.exchange.tables import messagelog, opmon, tracker
 
 log = logging.getLogger("tenfold.exchange.messagelog")
@@ -97,6 +101,7 @@ class MessageLog:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="messagelog")
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._inline = engine.dialect.name == "sqlite"
         with engine.connect() as connection:
             self.head = read_head(connection)
         self.committed = self.head.seq
@@ -132,7 +137,10 @@ class MessageLog:
                 continue
             batch, self._queue = self._queue, []
             try:
-                head = await loop.run_in_executor(self._executor, self._write, batch, self.head)
+                if self._inline:
+                    head = self._write(batch, self.head)
+                else:
+                    head = await loop.run_in_executor(self._executor, self._write, batch, self.head)
             except Exception as error:  # the database refused: nothing of this batch is on record
                 log.error("message log write failed: %s", error)
                 for item in batch:
@@ -148,6 +156,8 @@ class MessageLog:
                 self.on_commit(head)
             if self._queue:
                 self._wakeup.set()
+            if self._inline:
+                await asyncio.sleep(0)  # let the requests that waited on this commit run
 
     def _write(self, batch: list[_Item], head: Head) -> Head:
         now = datetime.now(UTC)
@@ -162,12 +172,9 @@ class MessageLog:
             tracker_rows += item.tracker_rows
             opmon_rows += item.opmon_rows
         with self.engine.begin() as connection:
-            if rows:
-                connection.execute(insert(messagelog), rows)
-            if tracker_rows:
-                connection.execute(insert(tracker), tracker_rows)
-            if opmon_rows:
-                connection.execute(insert(opmon), opmon_rows)
+            insert_many(connection, messagelog, rows)
+            insert_many(connection, tracker, tracker_rows)
+            insert_many(connection, opmon, opmon_rows)
         return Head(seq, previous, time.monotonic()) if rows else head
 
 

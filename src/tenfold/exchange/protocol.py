@@ -236,6 +236,13 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
+def new_ids(instance: str) -> tuple[str, str, str]:
+    """A message id, a request id and a trace span id from one read of the system's randomness."""
+    random = os.urandom(40)
+    return (f"{instance}-{uuid.UUID(bytes=random[:16], version=4)}", str(uuid.UUID(bytes=random[16:32], version=4)),
+            random[32:].hex())
+
+
 @dataclass(frozen=True)
 class TraceParent:
     """W3C trace context: kept across members, with a new span at every hop."""
@@ -251,8 +258,8 @@ class TraceParent:
             return cls(match.group(1), match.group(2), match.group(3))
         return cls(os.urandom(16).hex(), os.urandom(8).hex())
 
-    def child(self) -> TraceParent:
-        return TraceParent(self.trace_id, os.urandom(8).hex(), self.flags)
+    def child(self, span_id: str | None = None) -> TraceParent:
+        return TraceParent(self.trace_id, span_id or os.urandom(8).hex(), self.flags)
 
     def __str__(self) -> str:
         return f"00-{self.trace_id}-{self.parent_id}-{self.flags}"
