@@ -36,13 +36,14 @@ def _root(
 
 def _register() -> None:
     """Attach each building block's commands (one module each under tenfold.cli)."""
-    from tenfold.cli import assistant, bench, country, ids, registry, serve, topology
+    from tenfold.cli import assistant, bench, country, ids, registry, rules, serve, topology
 
     app.add_typer(topology.app, name="topology")
     app.add_typer(ids.app, name="ids")
     app.add_typer(registry.app, name="registry")
     app.add_typer(serve.app, name="serve")
     app.add_typer(bench.app, name="bench")
+    app.add_typer(rules.app, name="rules")
     app.add_typer(country.app, name="country")
     from tenfold.cli import exchange  # also adds `tenfold bench exchange`
 

@@ -44,6 +44,19 @@ def _item_lines(item: DecisionItem, program: Program, decision: Decision, langua
     return lines
 
 
+def kind_label(kind: str) -> str:
+    """The English label of a kind (translate it when shown)."""
+    return {"monthly": N_("monthly"), "one_off": N_("one-off")}[kind]
+
+
+def outcome_label(outcome: str) -> str:
+    return _outcome(outcome)
+
+
+def confirmation_label(mode: str) -> str:
+    return _confirmation(mode)
+
+
 def _outcome(outcome: str) -> str:
     return {"eligible": N_("eligible"), "not_eligible": N_("not eligible"), "needs_caseworker": N_("needs a caseworker")}[outcome]
 
