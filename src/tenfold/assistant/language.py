@@ -26,3 +26,15 @@ def language_tag(value: object, text: str) -> str:
     if isinstance(value, str) and value.strip():
         return normalise_language(value)
     return detect_language(text)
+
+
+def language_from_name(name: str) -> str | None:
+    """A language tag in a file name, as in ``handbook.zh-Hant.md`` or ``guide.en.md``."""
+    parts = name.rsplit("/", 1)[-1].split(".")[1:-1]
+    for part in reversed(parts):
+        lowered = part.lower()
+        if lowered == "en" or lowered.startswith("en-"):
+            return "en"
+        if lowered == "zh" or lowered.startswith("zh-") or lowered.startswith("zh_"):
+            return normalise_language(part)
+    return None

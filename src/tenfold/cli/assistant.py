@@ -10,7 +10,7 @@ import typer
 
 from tenfold.cli.bench import app as bench_app
 from tenfold.cli.bench import load, report
-from tenfold.cli.output import console, print_json, progress, table
+from tenfold.cli.output import console, errors, print_json, progress, table
 from tenfold.errors import InvalidInput
 from tenfold.i18n import _
 
@@ -73,6 +73,9 @@ def ingest_command(
         console.print(table(_("Ingested documents"), [_("document"), _("set"), _("status"), _("chunks"), _("message")], rows))
         console.print(_("{added} added, {updated} updated, {unchanged} unchanged, {failed} failed; {embedded} passages embedded ({embedder}) in {seconds:.1f} s").format(
             **totals, embedded=result.embedded, embedder=result.embedder or _("no embedding model"), seconds=result.seconds))
+        for outcome in result.failed:
+            reason = outcome.message if outcome.message.startswith(outcome.key) else f"{outcome.key}: {outcome.message}"
+            errors.print(f"[red]{_status(outcome.status)}:[/] {reason}", highlight=False, soft_wrap=True)
     if result.failed:
         raise typer.Exit(1)
 

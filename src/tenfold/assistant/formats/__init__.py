@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from tenfold.assistant.formats.errors import UnreadableDocument, UnsupportedFormat
@@ -9,6 +10,7 @@ from tenfold.assistant.formats.html import parse_html
 from tenfold.assistant.formats.markdown import parse_markdown
 from tenfold.assistant.formats.pdf import parse_pdf
 from tenfold.assistant.formats.plaintext import parse_plaintext
+from tenfold.assistant.language import language_from_name
 from tenfold.assistant.models import ParsedDocument
 
 FORMATS = {
@@ -22,7 +24,16 @@ def is_supported(path: Path) -> bool:
 
 
 def parse_bytes(data: bytes, name: str) -> ParsedDocument:
-    """Parse a file's content; ``name`` (its path) chooses the format by its suffix."""
+    """Parse a file's content; ``name`` (its path) chooses the format by its suffix. A language
+    declared in the document wins over one in the file name, which wins over detection."""
+    document = _parse(data, name)
+    named = language_from_name(name)
+    if named and not (document.metadata.get("language") or document.metadata.get("lang")):
+        document = dataclasses.replace(document, language=named)
+    return document
+
+
+def _parse(data: bytes, name: str) -> ParsedDocument:
     suffix = Path(name).suffix.lower()
     kind = FORMATS.get(suffix)
     if kind is None:

@@ -1,0 +1,38 @@
+"""Schemathesis drives every operation of the assistant's OpenAPI document: no input may cause a 5xx."""
+
+import tempfile
+from pathlib import Path
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from tenfold.assistant.api import create_assistant_app
+
+from .conftest import CORPUS, open_service
+
+
+def _app():  # type: ignore[no-untyped-def]
+    # Built at import time because schemathesis needs the document to generate the tests.
+    directory = Path(tempfile.mkdtemp(prefix="tenfold-assistant-fuzz-"))
+    service = open_service(f"sqlite:///{directory / 'sib.sqlite'}")
+    service.ingest([str(CORPUS / "en-child-benefit-rates.md"), str(CORPUS / "zh-taipei-childcare-allowance-amount.md")])
+    return create_assistant_app(service)
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
+schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
+STATUSES: list[int] = []
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_input_causes_a_server_error(case) -> None:  # type: ignore[no-untyped-def]
+    response = case.call()
+    STATUSES.append(response.status_code)
+    assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
+
+
+def test_the_fuzzing_reached_the_service() -> None:
+    assert STATUSES, "the fuzz tests did not run"
+    assert any(200 <= s < 300 for s in STATUSES)
+    assert any(400 <= s < 500 for s in STATUSES)
