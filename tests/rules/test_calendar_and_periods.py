@@ -48,3 +48,11 @@ def test_a_one_off_is_paid_in_the_next_run() -> None:
 ])
 def test_the_childbirth_offer_must_be_confirmed_before_six_months(born: date, deadline: date) -> None:
     assert offer_deadline(born, 6) == deadline
+
+
+def test_incomes_are_read_for_the_year_before_the_month() -> None:
+    from tenfold.rules import Year
+
+    year = Month(2024, 3).year_period()
+    assert year == Year(2024) and year.previous() == Year(2023) and str(year.previous()) == "2023"
+    assert year.contains(date(2024, 12, 31)) and not year.contains(date(2023, 12, 31))

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import typer
 import yaml
+from rich.table import Table
 
 from tenfold.cli.output import console, print_json, table
 from tenfold.errors import TenfoldError
@@ -42,7 +43,7 @@ def test_cases(program: Optional[str] = PROGRAM, as_json: bool = AS_JSON) -> Non
         })
     else:
         rows = [(r.program, r.name, _verdict(r.per_household), _verdict(r.vectorised)) for r in results]
-        console.print(table(_("Golden cases"), [_("program"), _("case"), _("per household"), _("vectorised")], rows))
+        console.print(_folded(table(_("Golden cases"), [_("program"), _("case"), _("per household"), _("vectorised")], rows)))
         for result in failed:
             for problem in result.per_household + (result.vectorised or []):
                 console.print(f"[red]{result.program} / {result.name}:[/] {problem}", highlight=False)
@@ -67,7 +68,7 @@ def evaluate_command(input_file: str = INPUT, program: Optional[str] = PROGRAM, 
     rows = [(i.benefit, i.person, i.recipient or "-", _(kind_label(i.kind)), format_eur(i.amount_cents), _(outcome_label(i.outcome)), ", ".join(r.code for r in i.reasons))
             for i in evaluation.items]
     title = _("Decisions for {period}").format(period=str(evaluation.period))
-    console.print(table(title, [_("benefit"), _("person"), _("recipient"), _("kind"), _("amount"), _("outcome"), _("reasons")], rows))
+    console.print(_folded(table(title, [_("benefit"), _("person"), _("recipient"), _("kind"), _("amount"), _("outcome"), _("reasons")], rows)))
     console.print(_("Total a month: {monthly}; one-off: {one_off}").format(
         monthly=format_eur(evaluation.total("monthly")), one_off=format_eur(evaluation.total("one_off"))))
 
@@ -98,8 +99,9 @@ def parameters_command(program: Optional[str] = PROGRAM, as_json: bool = AS_JSON
     if as_json:
         print_json(entries)
         return
-    rows = [(e["program"], e["parameter"], e["from"], e["shown"], e["reference"]) for e in entries]
-    console.print(table(_("Parameters"), [_("program"), _("parameter"), _("from"), _("value"), _("reference")], rows))
+    for name in dict.fromkeys(e["program"] for e in entries):
+        rows = [(e["parameter"], e["from"], e["shown"], e["reference"]) for e in entries if e["program"] == name]
+        console.print(_folded(table(_("Parameters") + f": {name}", [_("parameter"), _("from"), _("value"), _("reference")], rows)))
 
 
 @app.command("programs")
@@ -116,7 +118,14 @@ def programs_command(as_json: bool = AS_JSON) -> None:
         print_json(entries)
         return
     rows = [(e["program"], e["benefit"], _(kind_label(e["kind"])), _(confirmation_label(e["confirmation"])), e["setting"] or "-") for e in entries]
-    console.print(table(_("Programs"), [_("program"), _("benefit"), _("kind"), _("confirmation"), _("setting")], rows))
+    console.print(_folded(table(_("Programs"), [_("program"), _("benefit"), _("kind"), _("confirmation"), _("setting")], rows)))
+
+
+def _folded(result: Table) -> Table:
+    """Long names fold onto the next line instead of being cut."""
+    for column in result.columns:
+        column.overflow = "fold"
+    return result
 
 
 def _evaluate(input_file: str, program: Optional[str]) -> Evaluation:

@@ -30,7 +30,3 @@ def eur_to_cents(value: object, field: str) -> int:
         raise InvalidInput(_("{field}: an amount in euros has at most two decimals, got {value!r}").format(field=field, value=value))
     return int(cents)
 
-
-def share_of(cents: int, numerator: int, denominator: int) -> int:
-    """``cents * numerator / denominator`` rounded half up, in integers."""
-    return (2 * cents * numerator + denominator) // (2 * denominator)

@@ -57,7 +57,7 @@ class Program:
     rules: ModuleType
     batch: ModuleType
     directory: Path
-    rule_version: str
+    rule_version: str                  # program version + hash of rules.py, batch.py and reasons.yaml
 
     @classmethod
     def load(cls, directory: Path, package: str) -> Program:
@@ -66,7 +66,7 @@ class Program:
         name = meta["name"]
         rules, batch = importlib.import_module(f"{package}.rules"), importlib.import_module(f"{package}.batch")
         digest = hashlib.sha256()
-        for module in ("rules.py", "batch.py"):
+        for module in ("rules.py", "batch.py", "reasons.yaml"):
             digest.update((directory / module).read_bytes())
         confirmation = _confirmation(meta.get("confirmation", "offer"), f"{name}.confirmation")
         benefits = {key: _benefit(key, body, confirmation) for key, body in meta["benefits"].items()}

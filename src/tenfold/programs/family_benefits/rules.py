@@ -15,7 +15,6 @@ from tenfold.errors import InvalidInput
 from tenfold.i18n import _
 from tenfold.rules import Award, FactSpec, Household, Month, ParameterSnapshot, Person, Reason, format_eur, member_field
 
-ROLES = ("parent", "child")
 FACTS = (
     FactSpec("recipient", "member", roles=("child",)),
     FactSpec("father_known", "bool", roles=("child",)),

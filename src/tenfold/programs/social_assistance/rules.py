@@ -55,13 +55,14 @@ def decide(household: Household, period: Month, p: ParameterSnapshot) -> list[Aw
     already fails, a caseworker decides (reason ``needs_caseworker``)."""
     applicant = household.value("applicant")
     people = members(household)
+    year = str(period.year_period().previous())
     threshold = p["social_assistance.income_threshold_per_member"] * len(people)
     failures: list[Reason] = []
     missing = [f"{person.id}.{name}" for person in people for name in MEANS if person.value(name) is None]
     income = _monthly_income(people)
     if income is not None and income >= threshold:
         failures.append(Reason("income_above_threshold", {
-            "income": format_eur(income), "members": len(people), "threshold": format_eur(threshold)}))
+            "income": format_eur(income), "members": len(people), "threshold": format_eur(threshold), "year": year}))
     for name, code, limit in (("property_value_cents", "property_above_limit", "social_assistance.property_value_limit"),
                               ("vehicle_value_cents", "vehicle_above_limit", "social_assistance.vehicle_value_limit")):
         total = _total(people, name)
@@ -74,7 +75,7 @@ def decide(household: Household, period: Month, p: ParameterSnapshot) -> list[Aw
                       (Reason("needs_caseworker", {"missing": ", ".join(missing)}),))]
     assert income is not None
     amount = threshold - income
-    reason = Reason("income_below_threshold", {"income": format_eur(income), "members": len(people),
+    reason = Reason("income_below_threshold", {"income": format_eur(income), "members": len(people), "year": year,
                                                "threshold": format_eur(threshold), "amount": format_eur(amount)})
     return [Award("social_assistance", applicant, applicant, amount, True, (reason,))]
 
