@@ -50,6 +50,9 @@ def _register() -> None:
     app.add_typer(exchange.app, name="exchange")
     app.command("status")(exchange.status)
     app.add_typer(assistant.app, name="assistant")
+    from tenfold.cli import demo
+
+    app.command("demo")(demo.demo)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
