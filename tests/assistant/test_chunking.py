@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from tenfold.assistant.chunking import chunk_document, max_chars_for
 from tenfold.assistant.formats import parse_bytes
+from tenfold.assistant.sentences import blocks, quote_units
 
 from .conftest import CORPUS
 
@@ -48,3 +49,21 @@ def test_every_chunk_of_the_shipped_corpus_is_a_verbatim_span_of_its_file() -> N
         for chunk in chunks:
             assert text[chunk.start:chunk.end] == chunk.text
             assert chunk.section_path, f"{path.name}: a chunk without a heading"
+
+
+def test_a_hard_wrapped_paragraph_is_one_block_and_list_items_and_rows_are_their_own() -> None:
+    text = "A long sentence that was\nwrapped by the editor. Another one.\n- item\n- next\n| a | b |\nafter the table\n一、第一款。\n二、第二款。"
+    assert [text[s:e] for s, e in blocks(text)] == [
+        "A long sentence that was\nwrapped by the editor. Another one.", "- item", "- next", "| a | b |",
+        "after the table", "一、第一款。", "二、第二款。"]
+    assert [text[s:e] for s, e in quote_units(text)][:2] == ["A long sentence that was\nwrapped by the editor.", "Another one."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(WORDS, max_size=120).map(" ".join))
+def test_quote_units_are_trimmed_verbatim_spans_in_order(text: str) -> None:
+    previous = 0
+    for start, end in quote_units(text):
+        assert previous <= start < end <= len(text)
+        assert text[start:end] == text[start:end].strip()
+        previous = end

@@ -27,6 +27,9 @@ from tenfold.errors import InvalidInput
 from tenfold.i18n import _
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Part of every document's hash: bump it when parsing or chunking changes, so that the next
+# ingestion re-chunks files whose bytes did not change (their unchanged passages keep their vectors).
+PIPELINE_VERSION = "2"
 EMBED_BATCH = 16
 _FOLDER_NOTES = ("readme", "licence", "license", "copying", "changelog")
 
@@ -140,7 +143,7 @@ def ingest(store: AssistantStore, paths: Sequence[str], *, document_set: str | N
 def ingest_file(store: AssistantStore, source: Source) -> Outcome:
     try:
         data = _read(source.path)
-        digest = hashlib.sha256(data).hexdigest()
+        digest = hashlib.sha256(PIPELINE_VERSION.encode() + b"\0" + data).hexdigest()
         previous = store.content_hash_of(source.key)
         if previous == digest:
             return Outcome(key=source.key, status="unchanged", document_set=source.document_set)

@@ -12,6 +12,8 @@ Span = tuple[int, int]
 # an English stop followed by space, or a Chinese full stop / question / exclamation / semicolon
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])[\"'’”)\]]*(?=\s)|(?<=[。！？；])[」』”）]*")
 _BULLET = re.compile(r"[-*+•][ \t]+")
+# a line that starts a block of its own: list items, numbered items (1. / 一、 / (一)), table rows
+_BLOCK_START = re.compile(r"[ \t]*(?:[-*+•][ \t]|\d{1,3}[.)][ \t]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\|)")
 _ENUMERATOR = re.compile(r"(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)]")
 
 
@@ -38,6 +40,23 @@ def lines(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     return spans
 
 
+def blocks(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Paragraphs and items: lines joined until a blank line or a line that starts an item, so a
+    hard-wrapped paragraph is one block and every list item or table row is its own."""
+    result: list[Span] = []
+    previous_end = None
+    for line_start, line_end in lines(text, start, end):
+        gap = text[previous_end:line_start] if previous_end is not None else ""
+        joins = (result and gap.count("\n") == 1 and not _BLOCK_START.match(text, line_start, line_end)
+                 and not text.startswith("|", result[-1][0]))
+        if joins:
+            result[-1] = (result[-1][0], line_end)
+        else:
+            result.append((line_start, line_end))
+        previous_end = line_end
+    return result
+
+
 def sentences(text: str, start: int, end: int) -> list[Span]:
     """Sentences of one line (or any span without paragraph breaks), trimmed."""
     spans: list[Span] = []
@@ -62,10 +81,10 @@ def hard_split(start: int, end: int, limit: int) -> list[Span]:
 
 
 def units(text: str, start: int, end: int, limit: int) -> list[Span]:
-    """Lines, then sentences of lines longer than ``limit``, then hard cuts: the pieces chunks are
-    packed from. Every piece is at most ``limit`` long."""
+    """Blocks, then sentences of blocks longer than ``limit``, then hard cuts: the pieces chunks
+    are packed from. Every piece is at most ``limit`` long."""
     pieces: list[Span] = []
-    for ls, le in lines(text, start, end):
+    for ls, le in blocks(text, start, end):
         if le - ls <= limit:
             pieces.append((ls, le))
             continue
@@ -75,9 +94,9 @@ def units(text: str, start: int, end: int, limit: int) -> list[Span]:
 
 
 def quote_units(text: str) -> list[Span]:
-    """Sentences of every line with list bullets left out: what an extractive answer can quote."""
+    """Sentences of every block with list bullets left out: what an extractive answer can quote."""
     spans: list[Span] = []
-    for ls, le in lines(text):
+    for ls, le in blocks(text):
         bullet = _BULLET.match(text, ls, le)
         if bullet:
             ls = bullet.end()

@@ -11,6 +11,7 @@ import typer
 from tenfold.cli.bench import app as bench_app
 from tenfold.cli.bench import load, report
 from tenfold.cli.output import console, errors, print_json, progress, table
+from tenfold.cli.serve import app as serve_app
 from tenfold.errors import InvalidInput
 from tenfold.i18n import _
 
@@ -166,6 +167,7 @@ def documents_command(as_json: bool = typer.Option(False, "--json", help="Print 
     console.print(table(_("Ingested documents"), [_("document"), _("set"), _("language"), _("format"), _("chunks"), _("title")], rows))
 
 
+@serve_app.command("assistant")
 @app.command("serve")
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host"),
