@@ -38,7 +38,8 @@ class Push:
 def claim_due(engine: Engine, limit: int = 50) -> list[Push]:
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        query = (select(deliveries.c.id, deliveries.c.attempts, deliveries.c.subscriber, events)
+        query = (select(deliveries.c.id.label("delivery_id"), deliveries.c.attempts.label("delivery_attempts"),
+                        deliveries.c.subscriber.label("delivery_subscriber"), events)
                  .join(events, events.c.id == deliveries.c.event_id)
                  .where(deliveries.c.status == "pending", deliveries.c.delivery == "PUSH", deliveries.c.next_attempt_at <= now)
                  .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit))
@@ -46,8 +47,8 @@ def claim_due(engine: Engine, limit: int = 50) -> list[Push]:
             query = query.with_for_update(of=deliveries, skip_locked=True)
         rows = connection.execute(query).all()
         if rows:
-            connection.execute(update(deliveries).where(deliveries.c.id.in_([r[0] for r in rows])).values(next_attempt_at=now + LEASE))
-    return [Push(r[0], r[1], r[2], pubsub.event_item(r), r.trace_parent) for r in rows]
+            connection.execute(update(deliveries).where(deliveries.c.id.in_([r.delivery_id for r in rows])).values(next_attempt_at=now + LEASE))
+    return [Push(r.delivery_id, r.delivery_attempts, r.delivery_subscriber, pubsub.event_item(r), r.trace_parent) for r in rows]
 
 
 def record_outcome(engine: Engine, push: Push, error: str | None, max_attempts: int, base: float, ceiling: float) -> str:

@@ -3,8 +3,9 @@ optionally only for some methods and service paths.
 
 Path patterns: ``*`` matches one path segment, a final ``**`` matches any rest (also none).
 The rights a provider gateway enforces are those the global configuration carries for its
-member's services, plus the ones granted and minus the ones revoked through the GovStack IM
-configuration API (stored in the member's own database, every change audited).
+member's services, except where the provider changed a client's rights on a service through the
+GovStack IM configuration API: an allow then sets that client's rights (its methods and paths),
+a deny removes them. Changes are stored in the member's own database, every one audited.
 """
 
 from __future__ import annotations
@@ -96,18 +97,17 @@ class RightsTable:
 
 
 def build_table(declared: Iterable[tuple[str, Right]], local: Sequence[dict[str, Any]]) -> RightsTable:
-    """Declared rights (service id, right) with the local allows added and the denies applied."""
+    """Declared rights (service id, right), where a local change for a (service, client) pair
+    replaces the declared ones of that pair: an allow with its own methods and paths, a deny
+    with nothing."""
     table: dict[str, dict[str, list[Right]]] = {}
     for service_id, right in declared:
         table.setdefault(service_id, {}).setdefault(right.client, []).append(right)
     for row in local:
         clients = table.setdefault(row["service"], {})
-        if row["effect"] == "deny":
-            clients.pop(row["client"], None)
-    for row in local:
+        clients.pop(row["client"], None)
         if row["effect"] == "allow":
-            table.setdefault(row["service"], {}).setdefault(row["client"], []).append(
-                Right.of(row["client"], row["methods"], row["paths"]))
+            clients[row["client"]] = [Right.of(row["client"], row["methods"], row["paths"])]
     return RightsTable({s: c for s, c in table.items() if c})
 
 
@@ -117,7 +117,7 @@ def load_local(engine: Engine) -> list[dict[str, Any]]:
 
 
 def allow(engine: Engine, service_id: str, right: Right) -> None:
-    """Grant (or replace) a client's right on a service; an earlier deny is lifted."""
+    """Set a client's right on a service (replacing declared ones and lifting a deny)."""
     now = datetime.now(UTC)
     with engine.begin() as connection:
         connection.execute(delete(local_rights).where(

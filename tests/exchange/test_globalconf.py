@@ -1,0 +1,110 @@
+"""The signed global configuration: verified against the anchor, refused when tampered with,
+from another instance, or carrying certificates the platform CA did not issue; revoked
+certificates stop being trusted; expiry is X-Road's failure model."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import orjson
+import pytest
+
+from tenfold.exchange.central import Revocation
+from tenfold.exchange.globalconf import ConfClient, ConfigurationError, verify_envelope
+from tenfold.exchange.pki import cert_pem, create_ca, issue, new_key
+from tenfold.exchange.signing import Signer
+from tests.exchange.keys import Keys, provisioned
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    return provisioned(tmp_path)
+
+
+def resigned(keys: Keys, change) -> bytes:  # type: ignore[no-untyped-def]
+    outer = orjson.loads(keys.central.globalconf())
+    document = orjson.loads(outer["document"])
+    change(document)
+    raw = orjson.dumps(document)
+    from tenfold.exchange.globalconf import sign_document
+
+    return sign_document(raw, keys.central.signer)
+
+
+def test_a_configuration_from_central_verifies_and_indexes(keys: Keys) -> None:
+    conf = verify_envelope(keys.central.globalconf(), keys.anchor)
+    assert conf.instance == "DEMO" and not conf.expired()
+    assert "DEMO/GOV/POP/registry/echo" in conf.services and "DEMO/GOV/POP/vital-events" in conf.rooms
+    assert len([k for k in conf.sign_keys if k[0] == "DEMO/GOV/SIB"]) == 1
+    assert set(conf.tls_owners.values()) == {"DEMO/GOV/POP", "DEMO/GOV/SIB", "DEMO/GOV/TAX"}
+    assert conf.gateway_owner("127.0.0.1", 40011) == "DEMO/GOV/POP"
+    assert "DEMO/GOV/POP/vital-events/newBirth" in conf.event_schemas
+
+
+def test_a_changed_byte_breaks_the_signature(keys: Keys) -> None:
+    outer = orjson.loads(keys.central.globalconf())
+    outer["document"] = outer["document"].replace('"DEMO/GOV/SIB/benefits"', '"DEMO/GOV/TAX/taxation"', 1)
+    with pytest.raises(ConfigurationError, match="signature"):
+        verify_envelope(orjson.dumps(outer), keys.anchor)
+
+
+def test_a_configuration_signed_by_someone_else_is_refused(keys: Keys) -> None:
+    stranger = Signer(*keys.pki.load_pair(keys.pki.member_dir("POP"), "sign"))
+    outer = orjson.loads(keys.central.globalconf())
+    from tenfold.exchange.globalconf import sign_document
+
+    with pytest.raises(ConfigurationError, match="signature"):
+        verify_envelope(sign_document(outer["document"].encode(), stranger), keys.anchor)
+    with pytest.raises(ConfigurationError, match="malformed"):
+        verify_envelope(b"{not json", keys.anchor)
+
+
+def test_another_instance_and_foreign_certificates_are_refused(keys: Keys) -> None:
+    with pytest.raises(ConfigurationError, match="instance"):
+        verify_envelope(resigned(keys, lambda d: d.update(instance="OTHER")), keys.anchor)
+    other_key, other_ca = create_ca("OTHER")
+    key = new_key()
+    foreign = cert_pem(issue(other_key, other_ca, key.public_key(), "DEMO/GOV/SIB", "DEMO", "sign")).decode()
+
+    def smuggle(document: dict) -> None:  # type: ignore[type-arg]
+        sib = next(m for m in document["members"] if m["id"] == "DEMO/GOV/SIB")
+        sib["certificates"].append({"serial": "abc", "owner": "DEMO/GOV/SIB", "kind": "sign", "pem": foreign})
+
+    with pytest.raises(ConfigurationError, match="not issued"):
+        verify_envelope(resigned(keys, smuggle), keys.anchor)
+
+
+def test_expiry_follows_the_topology_setting(tmp_path: Path) -> None:
+    keys = provisioned(tmp_path, expiry_seconds=600)
+    conf = verify_envelope(keys.central.globalconf(), keys.anchor)
+    assert timedelta(seconds=599) < conf.expires_at - conf.created_at <= timedelta(seconds=600)
+    assert conf.expired(conf.created_at + timedelta(seconds=600)) and not conf.expired(conf.created_at + timedelta(seconds=599))
+
+
+def test_a_revoked_certificate_is_no_longer_trusted(keys: Keys) -> None:
+    before = verify_envelope(keys.central.globalconf(), keys.anchor)
+    revoked = keys.central.revoke(Revocation(member="DEMO/GOV/SIB", kind="sign"))
+    after = verify_envelope(keys.central.globalconf(), keys.anchor)
+    assert [k for k in before.sign_keys if k[0] == "DEMO/GOV/SIB"] and not [k for k in after.sign_keys if k[0] == "DEMO/GOV/SIB"]
+    assert set(revoked) <= after.revoked
+    assert "DEMO/GOV/SIB" in after.tls_owners.values()
+
+
+def test_a_failed_refresh_keeps_the_last_good_configuration(keys: Keys, tmp_path: Path) -> None:
+    cache = tmp_path / "cache" / "globalconf.json"
+    cache.parent.mkdir()
+    cache.write_bytes(keys.central.globalconf())
+    client = ConfClient(keys.anchor, cache, 60)
+    client.load_cached()
+    assert client.current is not None
+
+    async def refresh() -> None:
+        async with aiohttp.ClientSession() as session:
+            await client.refresh(session)  # CENTRAL's URL in this anchor has nothing listening
+
+    asyncio.run(refresh())
+    assert client.current is not None and client.last_error
+    assert client.current.expires_at > datetime.now(UTC)
