@@ -114,3 +114,20 @@ def test_service_endpoints(client: TestClient) -> None:
     assert client.get("/assistant/status").json()["modes"] == ["bm25"]
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/assistant/ask", "/assistant/feedback", "/assistant", "/assistant/sources/{chunk_id}"} <= set(paths)
+
+
+def test_the_assistant_is_a_member_application_over_that_members_database(var_dir, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from tenfold.assistant.config import get_assistant_settings
+    from tenfold.cli.serve import APPLICATIONS
+
+    import tenfold.cli.assistant  # noqa: F401 (registers the application)
+
+    monkeypatch.setenv("TENFOLD_ASSISTANT_EMBEDDER", "none")
+    monkeypatch.delenv("TENFOLD_ASSISTANT_DATABASE_URL", raising=False)
+    get_assistant_settings.cache_clear()
+    try:
+        with TestClient(APPLICATIONS["assistant"]("SIB")) as member_client:
+            assert member_client.get("/assistant/status").json()["passages"] == 0
+        assert (var_dir / "sib.sqlite").exists()
+    finally:
+        get_assistant_settings.cache_clear()

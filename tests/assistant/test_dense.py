@@ -8,7 +8,6 @@ import pytest
 
 from tenfold.assistant import AssistantService
 from tenfold.assistant.evaluation import GOLD, evaluate, load_gold
-from tenfold.assistant.fusion import reciprocal_rank_fusion  # noqa: F401 (documented dependency of hybrid)
 
 from .conftest import HashingEmbedder, open_service
 

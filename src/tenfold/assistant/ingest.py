@@ -29,7 +29,7 @@ from tenfold.i18n import _
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Part of every document's hash: bump it when parsing or chunking changes, so that the next
 # ingestion re-chunks files whose bytes did not change (their unchanged passages keep their vectors).
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 EMBED_BATCH = 16
 _FOLDER_NOTES = ("readme", "licence", "license", "copying", "changelog")
 

@@ -10,7 +10,10 @@ import re
 Span = tuple[int, int]
 
 # an English stop followed by space, or a Chinese full stop / question / exclamation / semicolon
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])[\"'’”)\]]*(?=\s)|(?<=[。！？；])[」』”）]*")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'’”)\]]*(?=\s)|(?<=[。！？；])[」』”）]*")
+# emphasis markers left over at a sentence's edge ("** Next sentence", "end of one **")
+_LEADING_MARKERS = re.compile(r"[*_]+\s+")
+_TRAILING_MARKERS = re.compile(r"\s+[*_]+$")
 _BULLET = re.compile(r"[-*+•][ \t]+")
 # a line that starts a block of its own: list items, numbered items (1. / 一、 / (一)), table rows
 _BLOCK_START = re.compile(r"[ \t]*(?:[-*+•][ \t]|\d{1,3}[.)][ \t]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\|)")
@@ -100,5 +103,15 @@ def quote_units(text: str) -> list[Span]:
         bullet = _BULLET.match(text, ls, le)
         if bullet:
             ls = bullet.end()
-        spans.extend(sentences(text, ls, le))
-    return spans
+        spans.extend(_without_markers(text, s, e) for s, e in sentences(text, ls, le))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _without_markers(text: str, start: int, end: int) -> Span:
+    leading = _LEADING_MARKERS.match(text, start, end)
+    if leading:
+        start = leading.end()
+    trailing = _TRAILING_MARKERS.search(text, start, end)
+    if trailing:
+        end = trailing.start()
+    return start, end
