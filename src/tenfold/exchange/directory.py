@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import aiohttp
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
 
 from tenfold.exchange import tracker
 from tenfold.exchange.context import GatewayContext
@@ -41,9 +41,14 @@ FIND_USAGE_OPENAPI: dict[str, Any] = {
 }
 
 
-def _subsystem(request: Request) -> str:
-    p = request.path_params
-    return str(xroad.XRoadId(p["instanceId"], p["memberClass"], p["memberCode"], p["applicationCode"]))
+_PART = {"min_length": 1, "max_length": 255}
+
+
+def _subsystem(
+    instanceId: str = Path(..., **_PART), memberClass: str = Path(..., **_PART),
+    memberCode: str = Path(..., **_PART), applicationCode: str = Path(..., **_PART),
+) -> str:
+    return str(xroad.XRoadId(instanceId, memberClass, memberCode, applicationCode))
 
 
 def _services(context: GatewayContext, subsystem: str, service_code: str | None) -> list[ServiceEntry]:
@@ -106,18 +111,18 @@ def directory_router(context: GatewayContext) -> APIRouter:
     client_header = Header(..., alias="X-Road-Client", max_length=500, description="INSTANCE/CLASS/MEMBER/SUBSYSTEM of the caller")
 
     @router.get(SUBSYSTEM + "/listMethods", summary="The subsystem's REST services and their endpoints")
-    async def list_methods(request: Request, serviceId: str | None = Query(None, max_length=255), client: str = client_header) -> dict[str, Any]:
+    async def list_methods(subsystem: str = Depends(_subsystem), serviceId: str | None = Query(None, max_length=255), client: str = client_header) -> dict[str, Any]:
         xroad.parse_client(client)
         listed = []
-        for entry in _services(context, _subsystem(request), serviceId):
+        for entry in _services(context, subsystem, serviceId):
             listed.append(_details(entry, endpoints(await openapi_of(context, entry), entry.service.base_path)))
         return {"member": listed}
 
     @router.get(SUBSYSTEM + "/allowedMethods", summary="The services and endpoints the caller may use")
-    async def allowed_methods(request: Request, serviceId: str | None = Query(None, max_length=255), client: str = client_header) -> dict[str, Any]:
+    async def allowed_methods(subsystem: str = Depends(_subsystem), serviceId: str | None = Query(None, max_length=255), client: str = client_header) -> dict[str, Any]:
         caller = str(xroad.parse_client(client))
         listed = []
-        for entry in _services(context, _subsystem(request), serviceId):
+        for entry in _services(context, subsystem, serviceId):
             rights = context.rights.for_client(entry.id, caller)
             if rights:
                 found = endpoints(await openapi_of(context, entry), entry.service.base_path)
@@ -125,11 +130,11 @@ def directory_router(context: GatewayContext) -> APIRouter:
         return {"member": listed}
 
     @router.get(SUBSYSTEM + "/getOpenAPI", summary="The OpenAPI document of one of the subsystem's services")
-    async def get_openapi(request: Request, serviceCode: str = Query(..., min_length=1, max_length=255), client: str = client_header) -> Any:
+    async def get_openapi(subsystem: str = Depends(_subsystem), serviceCode: str = Query(..., min_length=1, max_length=255), client: str = client_header) -> Any:
         xroad.parse_client(client)
-        found = _services(context, _subsystem(request), serviceCode)
+        found = _services(context, subsystem, serviceCode)
         if not found:
-            raise HTTPException(404, f"no service {serviceCode!r} in {_subsystem(request)}")
+            raise HTTPException(404, f"no service {serviceCode!r} in {subsystem}")
         document = await openapi_of(context, found[0])
         if document is None:
             raise HTTPException(404, f"service {serviceCode!r} publishes no OpenAPI document")
@@ -137,7 +142,7 @@ def directory_router(context: GatewayContext) -> APIRouter:
 
     @router.get(SUBSYSTEM + "/findUsage", summary="Who used a person's data here, newest first (data tracker)")
     def find_usage(
-        personId: str = Query(..., min_length=1, max_length=32), offset: int = Query(0, ge=0, le=10_000_000),
+        subsystem: str = Depends(_subsystem), personId: str = Query(..., min_length=1, max_length=32), offset: int = Query(0, ge=0, le=10_000_000),
         limit: int = Query(100, ge=1, le=tracker.MAX_LIMIT), client: str = client_header,
     ) -> dict[str, Any]:
         xroad.parse_client(client)

@@ -68,3 +68,15 @@ def gateway_document(admin: FastAPI, im: FastAPI, member_id: str) -> dict[str, A
     document["info"] = {"title": f"Tenfold exchange gateway of {member_id}", "version": "1.0.0",
                         "description": "X-Road REST protocol (r1) and GovStack Information Mediator APIs."}
     return document
+
+
+def document_for(member_id: str) -> dict[str, Any]:
+    """The document without a running gateway (for tooling): the apps only read their context
+    when they answer a request, and the title needs the member's id."""
+    from types import SimpleNamespace
+
+    from tenfold.exchange.admin import admin_app
+    from tenfold.exchange.gateway import im_app
+
+    stand_in: Any = SimpleNamespace(member_id=member_id)
+    return gateway_document(admin_app(stand_in, lambda: None), im_app(stand_in), member_id)
