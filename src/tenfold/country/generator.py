@@ -13,7 +13,7 @@ from tenfold.country.banking import open_accounts
 from tenfold.country.families import build_families
 from tenfold.country.households import build_households
 from tenfold.country.incomes import earn_incomes
-from tenfold.country.models import Country, GenerationRequest, People, Schedule
+from tenfold.country.models import Accounts, Country, GenerationRequest, Incomes, Parcels, People, Schedule, Vehicles
 from tenfold.country.mortality import record_past_deaths
 from tenfold.country.naming import name_people
 from tenfold.country.population import draw_people
@@ -24,18 +24,26 @@ from tenfold.ids import scheme
 Step = Callable[[str], None]
 
 
-def generate_country(request: GenerationRequest, step: Step | None = None) -> Country:
-    """The country a request describes; ``step(name)`` is called as each part begins."""
-    timings: dict[str, float] = {}
+class _Phases:
+    """Times each part of the generation and tells the caller when one begins."""
+
+    def __init__(self, step: Step | None, timings: dict[str, float]):
+        self.step, self.timings = step, timings
 
     @contextmanager
-    def phase(name: str) -> Iterator[None]:
-        if step:
-            step(name)
+    def __call__(self, name: str) -> Iterator[None]:
+        if self.step:
+            self.step(name)
         started = time.perf_counter()
         yield
-        timings[name] = round(time.perf_counter() - started, 3)
+        self.timings[name] = round(time.perf_counter() - started, 3)
 
+
+def generate_population(request: GenerationRequest, step: Step | None = None) -> Country:
+    """People, families, households, addresses, names, past deaths and the schedule: everything
+    the population register holds. The economy (incomes, accounts, property) is still empty."""
+    timings: dict[str, float] = {}
+    phase = _Phases(step, timings)
     with phase("people"):
         people = draw_people(request)
         father_of_family = build_families(request, people)
@@ -47,14 +55,30 @@ def generate_country(request: GenerationRequest, step: Step | None = None) -> Co
     with phase("schedule"):
         schedule = plan_schedule(request, people)
         assign_personal_codes(request, people, schedule)
-    with phase("economy"):
-        incomes = earn_incomes(request, people)
-        accounts = open_accounts(request, people)
-        parcels = own_parcels(request, people, addresses, household_address)
-        vehicles = own_vehicles(request, people)
+    nothing = np.empty(0, dtype=np.int64)
     return Country(request=request, people=people, addresses=addresses, household_address=household_address,
-                   incomes=incomes, accounts=accounts, parcels=parcels, vehicles=vehicles, schedule=schedule,
-                   timings=timings)
+                   incomes=Incomes(nothing, nothing, nothing, nothing),
+                   accounts=Accounts(nothing, nothing, np.empty(0, dtype="U20"), nothing.astype(bool), nothing, nothing),
+                   parcels=Parcels(nothing, np.empty(0, dtype="U14"), nothing, nothing, nothing, nothing),
+                   vehicles=Vehicles(nothing, np.empty(0, dtype="U17"), np.empty(0, dtype="U6"), nothing, nothing, nothing),
+                   schedule=schedule, timings=timings)
+
+
+def add_economy(country: Country, step: Step | None = None) -> None:
+    """Incomes, bank accounts, land and vehicles of the people of ``country``."""
+    request, people = country.request, country.people
+    with _Phases(step, country.timings)("economy"):
+        country.incomes = earn_incomes(request, people)
+        country.accounts = open_accounts(request, people)
+        country.parcels = own_parcels(request, people, country.addresses, country.household_address)
+        country.vehicles = own_vehicles(request, people)
+
+
+def generate_country(request: GenerationRequest, step: Step | None = None) -> Country:
+    """The whole country a request describes; ``step(name)`` is called as each part begins."""
+    country = generate_population(request, step)
+    add_economy(country, step)
+    return country
 
 
 def assign_personal_codes(request: GenerationRequest, people: People, schedule: Schedule) -> None:

@@ -17,11 +17,11 @@ from sqlalchemy import inspect, text
 
 from tenfold.country import events, store
 from tenfold.country.banking import BANKS
-from tenfold.country.generator import generate_country
+from tenfold.country.generator import add_economy, generate_population
 from tenfold.country.incomes import income_years
 from tenfold.country.models import Country, GenerationRequest
 from tenfold.country.summary import figures_from_databases, figures_of
-from tenfold.country.writer import MemberWritten, default_workers, member_loads, write_members
+from tenfold.country.writer import MemberWriters, MemberWritten, balanced, default_workers, member_loads
 from tenfold.errors import TenfoldError
 from tenfold.i18n import _
 from tenfold.settings import Settings
@@ -108,6 +108,37 @@ def generate(settings: Settings, request: GenerationRequest, *, force: bool = Fa
     already there."""
     progress = progress or Progress()
     started = time.perf_counter()
+    existing = _cached(settings, request, force)
+    if existing is not None:
+        return existing
+    workers = workers or default_workers()
+    loads = member_loads(settings)
+    early = [load for load in loads if not load.needs_economy]
+    late = [load for load in loads if load.needs_economy]
+    country = generate_population(request, progress.step)
+    progress.members(len(loads))
+    writers = MemberWriters(settings, workers, progress.member_written)
+    mark = time.perf_counter()
+    writers.start(country, [early] if early else [])  # the population register starts at once
+    add_economy(country, progress.step)
+    figures = figures_of(country)
+    writers.start(country, balanced(late, max(1, workers - (1 if early else 0)), _expected_records(figures)))
+    _record_schedule(settings, country)
+    written = writers.wait()
+    timings = {**country.timings, "members": round(time.perf_counter() - mark, 3)}
+    counts = {w.code: w.counts for w in sorted(written, key=lambda w: w.code)}
+    timings.update({f"member_{w.code}": w.seconds for w in written})
+    timings.update({f"{w.code}.{phase}": seconds for w in written for phase, seconds in w.phases.items()})
+    progress.step("record")
+    mark = time.perf_counter()
+    _record_metadata(settings, request, counts, figures)
+    timings["record"] = round(time.perf_counter() - mark, 3)
+    return Outcome(request, True, figures, counts, round(time.perf_counter() - started, 3), timings)
+
+
+def _cached(settings: Settings, request: GenerationRequest, force: bool) -> Outcome | None:
+    """The outcome of an earlier identical generation, if that is what is there; otherwise
+    make sure replacing what is there is allowed, and forget it."""
     engine = store.open_engine(settings)
     try:
         with engine.begin() as connection:
@@ -119,29 +150,23 @@ def generate(settings: Settings, request: GenerationRequest, *, force: bool = Fa
             store.forget(connection)
     finally:
         engine.dispose()
-    country = generate_country(request, progress.step)
-    timings = dict(country.timings)
-    figures = figures_of(country)
-    loads = member_loads(settings, _expected_records(figures))
-    progress.step("members")
-    progress.members(len(loads))
-    mark = time.perf_counter()
-    written = write_members(settings, country, loads, workers or default_workers(), progress.member_written)
-    timings["members"] = round(time.perf_counter() - mark, 3)
-    counts = {w.code: w.counts for w in sorted(written, key=lambda w: w.code)}
-    timings.update({f"member_{w.code}": w.seconds for w in written})
-    progress.step("record")
-    mark = time.perf_counter()
-    _record(settings, country, counts, figures)
-    timings["record"] = round(time.perf_counter() - mark, 3)
-    return Outcome(request, True, figures, counts, round(time.perf_counter() - started, 3), timings)
+    return None
 
 
-def _record(settings: Settings, country: Country, counts: dict[str, dict[str, int]], figures: dict[str, int]) -> None:
+def _record_schedule(settings: Settings, country: Country) -> None:
     engine = store.open_engine(settings)
     try:
         with engine.begin() as connection:
-            store.record(connection, country.request, counts, figures, events.scheduled_events(country))
+            store.record_schedule(connection, events.scheduled_events(country))
+    finally:
+        engine.dispose()
+
+
+def _record_metadata(settings: Settings, request: GenerationRequest, counts: dict[str, dict[str, int]], figures: dict[str, int]) -> None:
+    engine = store.open_engine(settings)
+    try:
+        with engine.begin() as connection:
+            store.record_metadata(connection, request, counts, figures)
     finally:
         engine.dispose()
 

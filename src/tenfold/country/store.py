@@ -58,11 +58,13 @@ def forget(connection: Connection) -> None:
     connection.execute(delete(country_metadata))
 
 
-def record(connection: Connection, request: GenerationRequest, counts: dict[str, dict[str, int]], figures: dict[str, int],
-           events: list[dict[str, Any]]) -> None:
-    """Store the schedule and, last, the metadata that declares the country complete."""
+def record_schedule(connection: Connection, events: list[dict[str, Any]]) -> None:
     for start in range(0, len(events), 5000):
         connection.execute(insert(scheduled_events), events[start:start + 5000])
+
+
+def record_metadata(connection: Connection, request: GenerationRequest, counts: dict[str, dict[str, int]], figures: dict[str, int]) -> None:
+    """The metadata that declares the country complete (written last)."""
     connection.execute(insert(country_metadata).values(
         id=1, seed=request.seed, persons=request.persons, as_of=request.as_of, days=request.days,
         id_scheme=request.id_scheme, generator_version=GENERATOR_VERSION, created_at=datetime.now(UTC),

@@ -2,8 +2,9 @@
 
 Each member's registries are emptied, bulk-loaded in record-id order and indexed after the
 load. Members are independent databases, so with two workers two members are written at once:
-the workers are forked after the country is generated and read its arrays from the copied
-memory; the largest members go first. On SQLite the load runs without a rollback journal and
+writers are forked processes that read the country's arrays from the memory they inherit. The
+population register (the largest) is forked as soon as the population exists, the other
+members once the economy is generated. On SQLite the load runs without a rollback journal and
 without syncs (the database is being rebuilt from scratch; the country's metadata, written
 last, is what says it is complete), and the connection after it puts the file back in WAL mode.
 """
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import SAWarning
@@ -24,7 +26,7 @@ from tenfold import registries
 from tenfold.country import records
 from tenfold.country.banking import BANKS
 from tenfold.country.models import Country
-from tenfold.errors import InvalidInput
+from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import _
 from tenfold.registries import catalogue
 from tenfold.registries import store as registry_store
@@ -51,12 +53,22 @@ PRODUCERS: dict[str, Producer] = {
 }
 
 
+# What the population register keeps can be written before the economy is generated.
+POPULATION_REGISTRIES = frozenset({"persons", "addresses", "relations", "births", "deaths"})
+
+
 @dataclass(frozen=True)
 class MemberLoad:
     code: str
     member_id: str
-    registries: tuple[str, ...]  # smallest first
-    estimated_records: int
+    registries: tuple[str, ...]
+
+    @property
+    def needs_economy(self) -> bool:
+        return not set(self.registries) <= POPULATION_REGISTRIES
+
+    def size(self, expected: dict[str, int]) -> int:
+        return sum(expected.get(r, 0) for r in self.registries)
 
 
 @dataclass(frozen=True)
@@ -74,8 +86,8 @@ def bank_of(member_id: str) -> int:
     raise InvalidInput(_("{member} keeps customer accounts but is not one of the country's banks").format(member=member_id))
 
 
-def member_loads(settings: Settings, expected: dict[str, int]) -> list[MemberLoad]:
-    """The members that keep registries, largest first."""
+def member_loads(settings: Settings) -> list[MemberLoad]:
+    """The members that keep registries, in topology order."""
     loads = []
     for member in load_topology(settings.topology).members:
         if not member.registries:
@@ -84,14 +96,15 @@ def member_loads(settings: Settings, expected: dict[str, int]) -> list[MemberLoa
         if unknown:
             raise InvalidInput(_("the country generator cannot fill the registry {registry} of {member}").format(
                 registry=unknown[0], member=member.id))
-        names = tuple(sorted(member.registries, key=lambda r: expected.get(r, 0)))
-        loads.append(MemberLoad(member.code, member.id, names, sum(expected.get(r, 0) for r in names)))
-    return sorted(loads, key=lambda m: -m.estimated_records)
+        if "customer-accounts" in member.registries:
+            bank_of(member.id)
+        loads.append(MemberLoad(member.code, member.id, tuple(member.registries)))
+    return loads
 
 
 def _bulk_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY", "threads=2"):
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -115,6 +128,8 @@ def clear_registries(engine: Engine, names: tuple[str, ...]) -> None:
 
 
 def write_member(settings: Settings, load: MemberLoad, country: Country) -> MemberWritten:
+    """Empty the member's registries, load them in record-id order, then index them (one
+    index build per field after all loads: the statistics are gathered once)."""
     started = time.perf_counter()
     url = settings.member_database_url(load.code)
     engine = make_engine(url)
@@ -129,16 +144,14 @@ def write_member(settings: Settings, load: MemberLoad, country: Country) -> Memb
     counts, phases = {}, {}
     try:
         for name in load.registries:
-            # Each registry is indexed right after its own load: building an index scans the
-            # whole table, so indexing small registries before the big ones are in it is cheaper.
             mark = time.perf_counter()
             counts[name] = registry_store.bulk_load(engine, name, PRODUCERS[name](country, load.member_id))
             phases[f"load_{name}"] = round(time.perf_counter() - mark, 3)
-            mark = time.perf_counter()
-            with warnings.catch_warnings():  # SQLAlchemy cannot reflect expression indexes; it says so
-                warnings.simplefilter("ignore", SAWarning)
-                registry_store.ensure_indexes(engine, _schemas((name,)))
-            phases[f"index_{name}"] = round(time.perf_counter() - mark, 3)
+        mark = time.perf_counter()
+        with warnings.catch_warnings():  # SQLAlchemy cannot reflect expression indexes; it says so
+            warnings.simplefilter("ignore", SAWarning)
+            registry_store.ensure_indexes(engine, _schemas(load.registries))
+        phases["index"] = round(time.perf_counter() - mark, 3)
     finally:
         engine.dispose()
     engine = make_engine(url)  # back to the member's normal settings (WAL on SQLite)
@@ -148,38 +161,81 @@ def write_member(settings: Settings, load: MemberLoad, country: Country) -> Memb
     return MemberWritten(load.code, counts, round(time.perf_counter() - started, 3), phases)
 
 
-_FORKED: tuple[Settings, list[MemberLoad], Country] | None = None
-
-
-def _write_forked(index: int) -> MemberWritten:
-    assert _FORKED is not None
-    settings, loads, country = _FORKED
-    return write_member(settings, loads[index], country)
-
-
-def write_members(
-    settings: Settings, country: Country, loads: list[MemberLoad], workers: int,
-    done: Callable[[MemberWritten], None] | None = None,
-) -> list[MemberWritten]:
-    """Write every member; ``workers`` > 1 forks that many processes (Linux and macOS)."""
-    global _FORKED
-    written: list[MemberWritten] = []
-    if workers <= 1 or len(loads) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for load in loads:
-            written.append(write_member(settings, load, country))
-            if done:
-                done(written[-1])
-        return written
-    _FORKED = (settings, loads, country)
+def _write_group(settings: Settings, country: Country, loads: list[MemberLoad], results: Any) -> None:
+    """The body of a forked writer: write its members one after the other, report each."""
+    code = "?"
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(loads))) as pool:
-            for result in pool.imap_unordered(_write_forked, range(len(loads))):
-                written.append(result)
-                if done:
-                    done(result)
-    finally:
-        _FORKED = None
-    return written
+        for load in loads:
+            code = load.code
+            results.put(("written", write_member(settings, load, country)))
+    except BaseException as error:  # reported to the parent, which raises it as one line
+        results.put(("failed", f"{code}: {type(error).__name__}: {error}"))
+        raise SystemExit(1) from None
+
+
+def balanced(loads: list[MemberLoad], groups: int, expected: dict[str, int]) -> list[list[MemberLoad]]:
+    """Split members into at most ``groups`` groups of similar size (largest first, each to the
+    lightest group)."""
+    buckets: list[list[MemberLoad]] = [[] for _ in range(max(1, min(groups, len(loads))))]
+    sizes = [0] * len(buckets)
+    for load in sorted(loads, key=lambda m: -m.size(expected)):
+        lightest = sizes.index(min(sizes))
+        buckets[lightest].append(load)
+        sizes[lightest] += load.size(expected)
+    return [b for b in buckets if b]
+
+
+class MemberWriters:
+    """Writers of member databases. With fork available and more than one worker, each group of
+    members is written by a forked process that sees the country as it was at the fork, so
+    the population register can start before the economy is generated. Otherwise members are
+    written here, one after the other."""
+
+    def __init__(self, settings: Settings, workers: int, done: Callable[[MemberWritten], None] | None = None):
+        self.settings, self.done = settings, done
+        forking = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+        self.context = multiprocessing.get_context("fork") if forking else None
+        self.results = self.context.Queue() if self.context else None
+        self.processes: list[Any] = []
+        self.expected = 0
+        self.written: list[MemberWritten] = []
+
+    def start(self, country: Country, groups: list[list[MemberLoad]]) -> None:
+        for group in groups:
+            if self.context is None:
+                for load in group:
+                    self._finished(write_member(self.settings, load, country))
+                continue
+            process = self.context.Process(target=_write_group, args=(self.settings, country, group, self.results))
+            process.start()
+            self.processes.append(process)
+            self.expected += len(group)
+
+    def _finished(self, written: MemberWritten) -> None:
+        self.written.append(written)
+        if self.done:
+            self.done(written)
+
+    def wait(self) -> list[MemberWritten]:
+        received = 0
+        try:
+            while received < self.expected:
+                try:
+                    kind, value = self.results.get(timeout=0.5)
+                except queue.Empty:
+                    if not any(p.is_alive() for p in self.processes) and self.results.empty():
+                        raise TenfoldError(_("a member database writer stopped without reporting")) from None
+                    continue
+                if kind == "failed":
+                    raise TenfoldError(_("writing member databases failed: {error}").format(error=value))
+                received += 1
+                self._finished(value)
+        finally:
+            for process in self.processes:
+                if process.is_alive() and received < self.expected:
+                    process.terminate()
+                process.join()
+        return self.written
 
 
 def default_workers() -> int:
