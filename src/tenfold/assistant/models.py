@@ -89,6 +89,12 @@ class Passage:
         return SECTION_SEPARATOR.join(self.section_path) or self.title
 
     @property
+    def breadcrumb(self) -> str:
+        """The section path for people: without a first heading that only repeats the title."""
+        path = self.section_path[1:] if self.section_path and self.section_path[0] in self.title else self.section_path
+        return SECTION_SEPARATOR.join(path)
+
+    @property
     def file_name(self) -> str:
         return self.document.rsplit("/", 1)[-1]
 

@@ -108,7 +108,8 @@ def ask_command(
         page_label = _("page")
         page = f", {page_label} {p.page}" if p.page else ""
         console.print(f"[{number}] “{citation.quote}”", highlight=False, soft_wrap=True)
-        console.print(f"    {p.title} > {p.section}{page} ({p.document}:{citation.start}-{citation.end})",
+        crumb = f" > {p.breadcrumb}" if p.breadcrumb else ""
+        console.print(f"    {p.title}{crumb}{page} ({p.document}:{citation.start}-{citation.end})",
                       style="dim", highlight=False, soft_wrap=True)
     console.print(_("Answer {id} ({kind}, {mode} retrieval)").format(id=answer.id, kind=_kind(answer.kind), mode=answer.retrieval.mode),
                   style="dim", highlight=False)
