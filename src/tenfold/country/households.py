@@ -1,8 +1,9 @@
 """Households: who lives with whom.
 
 A woman heads her household; her partner, her minor children and some of her young adult
-children live with her. Children of a lone-father family live with the father. Everyone else
-lives alone. Elderly parents thus live apart from their adult children, who are still linked
+children live with her. Children of a lone-father family live with the father. Some people of
+75 or more without a partner live with one of their adult children. Everyone else lives
+alone. Most elderly parents thus live apart from their adult children, who are still linked
 to them by parent-child relations (the next of kin of the death journey).
 """
 
@@ -32,7 +33,20 @@ def build_households(request: GenerationRequest, people: People, father_of_famil
     candidates = np.flatnonzero(young & (people.mother >= 0) & (people.partner < 0) & ~parents)
     stays = rng.random(len(candidates)) < p.AT_HOME_BY_AGE[age[candidates] - p.ADULT_AGE]
     head[candidates[stays]] = people.mother[candidates[stays]]
+    _elders_with_children(rng, people, age, head)
     for _ in range(6):  # a child's mother may herself live with her mother
         head = head[head]
     heads, people.household = np.unique(head, return_inverse=True)
     return len(heads)
+
+
+def _elders_with_children(rng: np.random.Generator, people: People, age: np.ndarray, head: np.ndarray) -> None:
+    """Move some elderly people without a partner into the household of an adult child."""
+    child_of = np.full(len(people), -1, dtype=np.int64)
+    for parent in (people.father, people.mother):
+        adults = np.flatnonzero((parent >= 0) & (age >= 30))
+        child_of[parent[adults]] = adults
+    movers = np.flatnonzero((age >= 75) & (people.partner < 0) & (child_of >= 0)
+                            & (rng.random(len(people)) < p.LIVES_WITH_CHILD_75_PLUS))
+    snapshot = head.copy()
+    head[movers] = snapshot[child_of[movers]]

@@ -81,8 +81,11 @@ COUPLE_AGE_EDGES = np.array([18, 25, 30, 35, 45, 55, 65, 75, 85])
 COUPLE_SHARE = np.array([0.25, 0.55, 0.68, 0.72, 0.70, 0.65, 0.50, 0.30, 0.10])
 # Share of couples that are married, by the woman's age: under 35, 35-54, 55+.
 MARRIED_SHARE = ((35, 0.50), (55, 0.65), (200, 0.80))
-# An adult child lives with the parents with this chance by age (18 ... 29), then not.
-AT_HOME_BY_AGE = np.array([0.80, 0.65, 0.50, 0.40, 0.30, 0.22, 0.15, 0.08, 0.08, 0.06, 0.05, 0.04])
+# An adult child lives with the parents with this chance by age (18 ... 29), then not (young
+# Estonians leave home at ~23 on average).
+AT_HOME_BY_AGE = np.array([0.92, 0.85, 0.75, 0.65, 0.55, 0.45, 0.35, 0.27, 0.20, 0.15, 0.12, 0.10])
+# A widowed or single person of 75 or more moves in with an adult child this often.
+LIVES_WITH_CHILD_75_PLUS = 0.15
 # An adult's father is the mother's current partner this often (otherwise not recorded).
 ADULT_FATHER_IS_PARTNER = 0.85
 

@@ -24,22 +24,22 @@ _LAND = {RESIDENTIAL: (1200, 0.5, 2_000), AGRICULTURAL: (40_000, 1.0, 30), FORES
 _OTHER_USES = np.array([RESIDENTIAL, AGRICULTURAL, FOREST, COMMERCIAL])
 _OTHER_USE_SHARES = np.array([0.10, 0.45, 0.40, 0.05])
 
-# (make, model, category, world manufacturer identifier, value when new in cents, popularity)
+# (make, model, category, world manufacturer identifier, value when new in cents, popularity, first model year)
 MODELS = (
-    ("Toyota", "Corolla", "M1", "SB1", 2_500_000, 10), ("Toyota", "RAV4", "M1", "JTM", 3_800_000, 8),
-    ("Škoda", "Octavia", "M1", "TMB", 2_800_000, 10), ("Škoda", "Superb", "M1", "TMB", 3_600_000, 4),
-    ("Volkswagen", "Passat", "M1", "WVW", 3_500_000, 7), ("Volkswagen", "Golf", "M1", "WVW", 2_700_000, 6),
-    ("Volvo", "V70", "M1", "YV1", 4_000_000, 5), ("Volvo", "XC60", "M1", "YV1", 5_200_000, 3),
-    ("BMW", "520d", "M1", "WBA", 5_500_000, 4), ("Audi", "A6", "M1", "WAU", 5_300_000, 4),
-    ("Audi", "A4", "M1", "WAU", 4_200_000, 3), ("Opel", "Astra", "M1", "W0L", 2_300_000, 4),
-    ("Ford", "Focus", "M1", "WF0", 2_400_000, 4), ("Kia", "Ceed", "M1", "U5Y", 2_300_000, 3),
-    ("Hyundai", "i30", "M1", "TMA", 2_300_000, 3), ("Nissan", "Qashqai", "M1", "SJN", 2_900_000, 3),
-    ("Mercedes-Benz", "E 220", "M1", "WDD", 5_800_000, 3), ("Peugeot", "308", "M1", "VF3", 2_500_000, 2),
-    ("Tesla", "Model 3", "M1", "5YJ", 4_500_000, 1),
-    ("Ford", "Transit", "N1", "WF0", 3_800_000, 3), ("Volkswagen", "Transporter", "N1", "WV1", 4_200_000, 3),
-    ("Renault", "Kangoo", "N1", "VF1", 2_200_000, 2), ("Toyota", "Hilux", "N1", "AHT", 4_300_000, 2),
-    ("Honda", "CBF600", "L3", "JH2", 800_000, 1), ("Yamaha", "MT-07", "L3", "JYA", 800_000, 1),
-    ("KTM", "390 Duke", "L3", "VBK", 600_000, 1),
+    ("Toyota", "Corolla", "M1", "SB1", 2_500_000, 10, 1995), ("Toyota", "RAV4", "M1", "JTM", 3_800_000, 8, 1994),
+    ("Škoda", "Octavia", "M1", "TMB", 2_800_000, 10, 1995), ("Škoda", "Superb", "M1", "TMB", 3_600_000, 4, 1995),
+    ("Volkswagen", "Passat", "M1", "WVW", 3_500_000, 7, 1995), ("Volkswagen", "Golf", "M1", "WVW", 2_700_000, 6, 1995),
+    ("Volvo", "V70", "M1", "YV1", 4_000_000, 5, 1995), ("Volvo", "XC60", "M1", "YV1", 5_200_000, 3, 2008),
+    ("BMW", "520d", "M1", "WBA", 5_500_000, 4, 1995), ("Audi", "A6", "M1", "WAU", 5_300_000, 4, 1995),
+    ("Audi", "A4", "M1", "WAU", 4_200_000, 3, 1995), ("Opel", "Astra", "M1", "W0L", 2_300_000, 4, 1995),
+    ("Ford", "Focus", "M1", "WF0", 2_400_000, 4, 1995), ("Kia", "Ceed", "M1", "U5Y", 2_300_000, 3, 2007),
+    ("Hyundai", "i30", "M1", "TMA", 2_300_000, 3, 2007), ("Nissan", "Qashqai", "M1", "SJN", 2_900_000, 3, 2007),
+    ("Mercedes-Benz", "E 220", "M1", "WDD", 5_800_000, 3, 1995), ("Peugeot", "308", "M1", "VF3", 2_500_000, 2, 1995),
+    ("Tesla", "Model 3", "M1", "5YJ", 4_500_000, 1, 2017),
+    ("Ford", "Transit", "N1", "WF0", 3_800_000, 3, 1995), ("Volkswagen", "Transporter", "N1", "WV1", 4_200_000, 3, 1995),
+    ("Renault", "Kangoo", "N1", "VF1", 2_200_000, 2, 1995), ("Toyota", "Hilux", "N1", "AHT", 4_300_000, 2, 1995),
+    ("Honda", "CBF600", "L3", "JH2", 800_000, 1, 2004), ("Yamaha", "MT-07", "L3", "JYA", 800_000, 1, 2014),
+    ("KTM", "390 Duke", "L3", "VBK", 600_000, 1, 2013),
 )
 VIN_CHARACTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 _VIN_VALUES = dict(zip("ABCDEFGHJKLMNPRSTUVWXYZ", [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9]))
@@ -86,7 +86,8 @@ def own_vehicles(request: GenerationRequest, people: People) -> Vehicles:
     owner = np.repeat(owners, 1 + (rng.random(len(owners)) < p.SECOND_VEHICLE_SHARE))
     popularity = np.array([m[5] for m in MODELS], dtype=float)
     model = rng.choice(len(MODELS), size=len(owner), p=popularity / popularity.sum())
-    years_old = np.clip(rng.gamma(3.0, 4.0, len(owner)), 0, 30)
+    first_year = np.array([m[6] for m in MODELS])[model]
+    years_old = np.clip(rng.gamma(3.0, 4.0, len(owner)), 0, np.maximum(request.as_of.year - first_year - 0.01, 0.5))
     first_registration = request.as_of_day - 1 - (years_old * DAYS_PER_YEAR).astype(np.int64)
     new_value = np.array([m[4] for m in MODELS])[model]
     value = np.maximum(50_000, np.round(new_value * 0.85**years_old)).astype(np.int64)
