@@ -138,9 +138,11 @@ def eval_command(
     if as_json:
         print_json(result)
         return
-    columns = ["recall@1", "recall@5", "recall@10", "mrr@10", "citation_validity", "not_found_accuracy", "answered_rate"]
+    columns = {"recall@1": "R@1", "recall@5": "R@5", "recall@10": "R@10", "mrr@10": "MRR@10",
+               "citation_validity": _("valid quotes"), "not_found_accuracy": _("not found ok"), "answered_rate": _("answered")}
     rows = [(mode, *[s[c] if s[c] is not None else "-" for c in columns]) for mode, s in result["modes"].items()]
-    console.print(table(_("Evaluation on {count} gold questions").format(count=result["questions"]), [_("mode"), *columns], rows))
+    console.print(table(_("Evaluation on {count} gold questions").format(count=result["questions"]),
+                        [_("mode"), *columns.values()], rows))
 
 
 @app.command("feedback")
