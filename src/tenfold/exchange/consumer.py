@@ -6,20 +6,17 @@ verifies the signed response and the request hash, logs both, and answers."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-import aiohttp
 import orjson
 from aiohttp import web
 from multidict import CIMultiDict
-from yarl import URL
 
 from tenfold.exchange import protocol as p
 from tenfold.exchange.context import GatewayContext
 from tenfold.exchange.delivery import Push
+from tenfold.exchange.http import Answer, PeerRejected, Unreachable
 from tenfold.exchange.pipeline import Exchange, error_response, read_body, x_road_headers
 from tenfold.exchange.protocol import ExchangeError, ServiceAddress, consumer_error
 from tenfold.exchange.signing import request_digest, response_digest, verify
@@ -28,46 +25,31 @@ from tenfold.ids.xroad import XRoadId
 _NOT_RETURNED = p.SKIPPED | {p.SIGNATURE.lower(), p.SIGNER.lower(), "date"}
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-class PeerPin:
+def peer_check(context: GatewayContext):  # type: ignore[no-untyped-def]
     """Checks, when a TLS connection to a gateway is made, that the certificate it shows is the
     TLS certificate the global configuration lists for the member at that address (X-Road's
     authentication-certificate check; revoked certificates are no longer listed)."""
 
-    def __init__(self, context: GatewayContext, host: str, port: int):
-        self.context, self.host, self.port = context, host, port
-
-    def check(self, transport: asyncio.Transport) -> None:
-        conf = self.context.conf
+    def check(transport: asyncio.BaseTransport, host: str, port: int) -> None:
+        conf = context.conf
         ssl_object = transport.get_extra_info("ssl_object")
-        peer = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else b""
-        expected = conf.gateway_owner(self.host, self.port) if conf else None
-        if conf is None or expected is None or conf.tls_owners.get(peer) != expected:
-            raise aiohttp.ServerFingerprintMismatch(b"", hashlib.sha256(peer or b"").digest(), self.host, self.port)
+        peer = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        expected = conf.gateway_owner(host, port) if conf else None
+        if conf is None or expected is None or conf.tls_owners.get(peer or b"") != expected:
+            raise PeerRejected(f"the TLS certificate at {host}:{port} is not the one of {expected or 'any member'}")
+
+    return check
 
 
-class PinnedConnector(aiohttp.TCPConnector):
-    """A connection pool whose TLS connections are pinned to the configuration's certificates."""
-
-    def __init__(self, context: GatewayContext, **options: object):
-        super().__init__(**options)  # type: ignore[arg-type]
-        self.context = context
-
-    def _get_fingerprint(self, req: aiohttp.ClientRequest) -> PeerPin:  # type: ignore[override]
-        return PeerPin(self.context, req.url.host or "", req.url.port or 443)
+_REPLACED = frozenset({"x-road-client", "x-road-id"})
 
 
 def _outgoing(context: GatewayContext, client: XRoadId, headers: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str, str, str]:
     fresh_message_id, request_id, span_id = p.new_ids(context.instance)
-    message_id = p.header(headers, p.MESSAGE_ID) or fresh_message_id
-    trace = p.TraceParent.parse_or_new(p.header(headers, p.TRACEPARENT)).child(span_id)
-    out = [(k, v) for k, v in p.forwardable(headers) if k.lower() not in ("x-road-client", "x-road-id")]
+    index = p.index(headers)
+    message_id = index.get("x-road-id") or fresh_message_id
+    trace = p.TraceParent.parse_or_new(index.get("traceparent")).child(span_id)
+    out = [(k, v) for k, v in p.forwardable(headers) if k.lower() not in _REPLACED]
     out += [(p.CLIENT, client.encoded()), (p.MESSAGE_ID, message_id), (p.REQUEST_ID, request_id),
             (p.TRACEPARENT, str(trace)), (p.DATE, datetime.now(UTC).isoformat())]
     return out, message_id, request_id, trace.trace_id
@@ -84,8 +66,8 @@ async def send(context: GatewayContext, exchange: Exchange, method: str, address
     exchange.service = str(address.service)
     if not context.owns(client_id) or not conf.is_client(client_id):
         raise consumer_error("UnknownMember", f"Client '{client_id}' not found at this gateway", 403)
-    provider = str(address.service.member)
-    gateway = conf.gateways.get(provider)
+    provider = "/".join(address.service.parts[:3])
+    gateway = conf.gateway_address(provider)
     if gateway is None:
         raise consumer_error("UnknownMember", f"Could not find addresses for service provider '{provider}'", 404)
     out, exchange.message_id, request_id, exchange.trace_id = _outgoing(context, client, headers)
@@ -98,43 +80,44 @@ async def send(context: GatewayContext, exchange: Exchange, method: str, address
         "request_id": request_id, "request_hash": p.b64(request_hash), "headers": x_road_headers(out),
         "signature": signature.hex(), "signer": context.signer.serial,
     }, body)
-    answer = await _post(context, method, URL(gateway + path_and_query, encoded=True), out, body, provider)
-    _check_answer(context, answer, provider, request_hash, request_id)
+    answer = await _post(context, method, gateway, path_and_query, out, body, provider)
+    answer.index = _check_answer(context, answer, provider, request_hash, request_id)
     return answer
 
 
-async def _post(context: GatewayContext, method: str, url: URL, headers: list[tuple[str, str]], body: bytes,
-                provider: str) -> Answer:
-    assert context.peer_session is not None
+async def _post(context: GatewayContext, method: str, gateway: tuple[str, int], target: str, headers: list[tuple[str, str]],
+                body: bytes, provider: str) -> Answer:
+    assert context.peer_client is not None
     try:
-        async with context.peer_session.request(method, url, data=body or None, headers=CIMultiDict(headers),
-                                                allow_redirects=False) as response:
-            data = await response.read()
-            return Answer(response.status, list(response.headers.items()), data)
-    except aiohttp.ServerFingerprintMismatch:
+        return await context.peer_client.request(method, gateway[0], gateway[1], target, headers, body,
+                                                 context.settings.upstream_timeout_seconds + 5)
+    except PeerRejected:
         raise consumer_error("SslAuthenticationFailed", f"the gateway at that address is not {provider}'s (or its certificate is revoked)", 502) from None
     except asyncio.TimeoutError:
         raise consumer_error("NetworkError", f"the gateway of {provider} did not answer in time", 504) from None
-    except aiohttp.ClientError as error:
+    except Unreachable as error:
         raise consumer_error("NetworkError", f"cannot reach the gateway of {provider}: {error}", 502) from None
 
 
-def _check_answer(context: GatewayContext, answer: Answer, provider: str, request_hash: bytes, request_id: str) -> None:
+def _check_answer(context: GatewayContext, answer: Answer, provider: str, request_hash: bytes, request_id: str) -> dict[str, str]:
+    """Verify the provider's signature and that the answer is to this request; returns the
+    answer's headers by lower-cased name."""
     conf = context.conf
     assert conf is not None
-    serial = p.header(answer.headers, p.SIGNER) or ""
-    key = conf.signing_key(provider, serial)
+    index = p.index(answer.headers)
+    key = conf.signing_key(provider, index.get("x-tenfold-signer", ""))
     if key is None:
         raise consumer_error("CertValidation", f"the response is not signed with a valid certificate of {provider}", 502)
     try:
-        signature = p.unb64(p.header(answer.headers, p.SIGNATURE) or "")
+        signature = p.unb64(index.get("x-tenfold-signature", ""))
     except ValueError:
         signature = b""
     digest = response_digest(request_hash, p.canonical_response(answer.status, answer.headers), answer.body)
     if not verify(key, signature, digest):
         raise consumer_error("InvalidSignatureValue", f"the signature of {provider}'s response does not verify", 502)
-    if p.header(answer.headers, p.REQUEST_HASH) != p.b64(request_hash) or p.header(answer.headers, p.REQUEST_ID) != request_id:
+    if index.get("x-road-request-hash") != p.b64(request_hash) or index.get("x-road-request-id") != request_id:
         raise consumer_error("InconsistentResponse", "the response does not belong to the request (request hash or id differ)", 502)
+    return index
 
 
 async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Response:
@@ -148,9 +131,10 @@ async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Respo
         p.check_headers(headers)
         client = p.parse_client(p.client_header(headers))
         answer = await send(context, exchange, request.method, address, client, headers, body)
+        index = answer.index
         meta = {"status": answer.status, "headers": x_road_headers(answer.headers),
-                "provider_signature": p.header(answer.headers, p.SIGNATURE), "provider_signer": p.header(answer.headers, p.SIGNER)}
-        await exchange.finish(context, answer.status, meta, answer.body, error_type=p.header(answer.headers, p.ERROR))
+                "provider_signature": index.get("x-tenfold-signature"), "provider_signer": index.get("x-tenfold-signer")}
+        await exchange.finish(context, answer.status, meta, answer.body, error_type=index.get("x-road-error"))
         returned = CIMultiDict((k, v) for k, v in answer.headers if k.lower() not in _NOT_RETURNED)
         return web.Response(status=answer.status, body=answer.body, headers=returned)
     except ExchangeError as error:
@@ -188,7 +172,7 @@ async def push(context: GatewayContext, delivery: Push) -> str | None:
     try:
         answer = await send(context, exchange, "POST", address, room, headers, body)
         await exchange.finish(context, answer.status, {"status": answer.status, "headers": x_road_headers(answer.headers)}, answer.body,
-                              error_type=p.header(answer.headers, p.ERROR))
+                              error_type=answer.index.get("x-road-error"))
     except ExchangeError as error:
         await refuse(context, exchange, error, "POST", address.path)
         return error.type + ": " + error.message

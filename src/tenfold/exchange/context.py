@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from yarl import URL
 from sqlalchemy import Engine
 
 from tenfold.exchange.config import ExchangeSettings
 from tenfold.exchange.globalconf import ConfClient, GlobalConf
+from tenfold.exchange.http import HttpClient
 from tenfold.exchange.messagelog import MessageLog
 from tenfold.exchange.monitoring import Metrics
 from tenfold.exchange.pki import Anchor, MemberKeys
@@ -34,9 +36,11 @@ class GatewayContext:
     rooms: dict[str, Room] = field(default_factory=dict)
     messagelog: MessageLog | None = None
     app_session: aiohttp.ClientSession | None = None
-    peer_session: aiohttp.ClientSession | None = None
+    peer_client: HttpClient | None = None
+    app_client: HttpClient | None = None
     openapi_cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
     im: Any = None  # the FastAPI app of the IM services this gateway answers (pub/sub, directory)
+    person_finders: dict[str, Any] = field(default_factory=dict)  # per service id, rebuilt with the configuration
 
     @property
     def conf(self) -> GlobalConf | None:
@@ -45,6 +49,14 @@ class GatewayContext:
     @property
     def member_code(self) -> str:
         return self.member_id.split("/")[2]
+
+    def app_origin(self, app: str) -> tuple[str, int, str] | None:
+        """Host, port and path prefix of one of the member's applications (plain HTTP)."""
+        url = self.app_urls.get(app)
+        if url is None:
+            return None
+        parsed = URL(url)
+        return parsed.host or "127.0.0.1", parsed.port or 80, parsed.path.rstrip("/")
 
     def owns(self, identifier: str) -> bool:
         """Whether a member, subsystem, service or room id belongs to this gateway's member."""

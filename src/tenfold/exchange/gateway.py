@@ -30,10 +30,11 @@ from tenfold.exchange import asgi, consumer, delivery, provider, pubsub, rights
 from tenfold.exchange.admin import admin_app
 from tenfold.exchange.checkpoints import Checkpointer
 from tenfold.exchange.config import ExchangeSettings
-from tenfold.exchange.consumer import PinnedConnector
+from tenfold.exchange.consumer import peer_check
 from tenfold.exchange.context import GatewayContext
 from tenfold.exchange.directory import directory_router
 from tenfold.exchange.globalconf import ConfClient, GlobalConf
+from tenfold.exchange.http import HttpClient
 from tenfold.exchange.messagelog import Head, MessageLog
 from tenfold.exchange.monitoring import Metrics
 from tenfold.exchange.openapi import gateway_document
@@ -66,14 +67,6 @@ def client_ssl(context: GatewayContext) -> ssl.SSLContext:
     return tls
 
 
-def peer_session(context: GatewayContext) -> aiohttp.ClientSession:
-    """Kept-alive mutual-TLS connections to other gateways, pinned to the configuration."""
-    timeout = aiohttp.ClientTimeout(total=context.settings.upstream_timeout_seconds + 5, connect=5)
-    return aiohttp.ClientSession(
-        connector=PinnedConnector(context, ssl=client_ssl(context), limit=0, keepalive_timeout=60), timeout=timeout,
-        auto_decompress=False, skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"))
-
-
 def im_app(context: GatewayContext) -> FastAPI:
     app = create_app(f"IM services of {context.member_id}", errors=PUBSUB_ERRORS)
     app.include_router(pubsub_router(context))
@@ -85,9 +78,8 @@ def apply_conf(context: GatewayContext, conf: GlobalConf, previous: GlobalConf |
     """Rebuild rights and rooms from a new configuration; declare the rooms' event types. When a
     TLS certificate is gone (revoked), pooled connections made with it are dropped."""
     rebuild_rights(context, conf)
-    if previous is not None and context.peer_session is not None and set(previous.tls_owners.items()) - set(conf.tls_owners.items()):
-        stale, context.peer_session = context.peer_session, peer_session(context)
-        asyncio.get_running_loop().call_later(context.settings.upstream_timeout_seconds + 10, lambda: asyncio.ensure_future(stale.close()))
+    if previous is not None and context.peer_client is not None and set(previous.tls_owners.items()) - set(conf.tls_owners.items()):
+        context.peer_client.reset()
     rooms: dict[str, pubsub.Room] = {}
     with context.engine.begin() as connection:
         for member, room in conf.rooms.values():
@@ -103,6 +95,7 @@ def apply_conf(context: GatewayContext, conf: GlobalConf, previous: GlobalConf |
                 pubsub.ensure_subscription(connection, room_id, subscription.event_type, subscription.subscriber, subscription.delivery)
     context.rooms = rooms
     context.openapi_cache.clear()
+    context.person_finders.clear()
     context.metrics.conf_expires.set(conf.expires_at.timestamp())
 
 
@@ -145,7 +138,8 @@ class Gateway:
 
         context.messagelog = MessageLog(context.engine, context.settings.log_payloads, committed)
         context.messagelog.start()
-        context.peer_session = peer_session(context)
+        context.peer_client = HttpClient(client_ssl(context), check=peer_check(context))
+        context.app_client = HttpClient()
         context.app_session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60), auto_decompress=False,
             timeout=aiohttp.ClientTimeout(total=context.settings.upstream_timeout_seconds, connect=5),
@@ -231,7 +225,10 @@ class Gateway:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.context.messagelog:
             await self.context.messagelog.close()
-        for session in (self.context.peer_session, self.context.app_session, self.central_session):
+        for client in (self.context.peer_client, self.context.app_client):
+            if client:
+                client.close()
+        for session in (self.context.app_session, self.central_session):
             if session:
                 await session.close()
         self.context.engine.dispose()

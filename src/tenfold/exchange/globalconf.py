@@ -125,11 +125,17 @@ class GlobalConf:
     def signing_key(self, member_id: str, serial: str) -> ec.EllipticCurvePublicKey | None:
         return self.sign_keys.get((member_id, serial))
 
+    def gateway_address(self, member_id: str) -> tuple[str, int] | None:
+        url = self.gateways.get(member_id)
+        if url is None:
+            return None
+        parsed = URL(url)
+        return parsed.host or "", parsed.port or 443
+
     def gateway_owner(self, host: str, port: int) -> str | None:
         """The member whose gateway listens at this address."""
-        for member_id, url in self.gateways.items():
-            parsed = URL(url)
-            if parsed.host == host and parsed.port == port:
+        for member_id in self.gateways:
+            if self.gateway_address(member_id) == (host, port):
                 return member_id
         return None
 

@@ -31,7 +31,7 @@ from typing import Any, Callable, Literal
 import orjson
 from sqlalchemy import Connection, Engine, select
 
-from tenfold.exchange.store import insert_many
+from tenfold.exchange.store import BatchWriter
 from tenfold.exchange.tables import messagelog, opmon, tracker
 
 log = logging.getLogger("tenfold.exchange.messagelog")
@@ -102,6 +102,7 @@ class MessageLog:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._inline = engine.dialect.name == "sqlite"
+        self._writer = BatchWriter(engine)
         with engine.connect() as connection:
             self.head = read_head(connection)
         self.committed = self.head.seq
@@ -125,6 +126,7 @@ class MessageLog:
         if self._task:
             await self._task
         self._executor.shutdown(wait=True)
+        self._writer.close()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -171,10 +173,7 @@ class MessageLog:
                 rows.append({"seq": seq, "message_id": record.message_id[:255], "entry": entry, "hash": previous})
             tracker_rows += item.tracker_rows
             opmon_rows += item.opmon_rows
-        with self.engine.begin() as connection:
-            insert_many(connection, messagelog, rows)
-            insert_many(connection, tracker, tracker_rows)
-            insert_many(connection, opmon, opmon_rows)
+        self._writer.write([(messagelog, rows), (tracker, tracker_rows), (opmon, opmon_rows)])
         return Head(seq, previous, time.monotonic()) if rows else head
 
 

@@ -168,8 +168,15 @@ def check_headers(headers: Iterable[tuple[str, str]]) -> None:
                 raise client_error("BadRequest", "X-Road-Represented-Party must be [CLASS/]CODE")
 
 
-def header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    """The last value of a header (case-insensitive)."""
+def index(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header values by lower-cased name (the last one wins, as X-Road has it)."""
+    return {key.lower(): value for key, value in headers}
+
+
+def header(headers: Iterable[tuple[str, str]] | dict[str, str], name: str) -> str | None:
+    """The last value of a header (case-insensitive); give an :func:`index` when asking often."""
+    if isinstance(headers, dict):
+        return headers.get(name.lower())
     result = None
     lowered = name.lower()
     for key, value in headers:
@@ -188,14 +195,13 @@ def response_headers(headers: Iterable[tuple[str, str]]) -> Headers:
     return [(k, v) for k, v in headers if k.lower() not in _NOT_FORWARDED and k.lower() not in _RESPONSE_SET_BY_GATEWAY]
 
 
+_NOT_HASHED = SKIPPED | {REQUEST_HASH.lower(), SIGNATURE.lower(), SIGNER.lower()}
+
+
 def canonical_request(method: str, path_and_query: str, headers: Sequence[tuple[str, str]]) -> bytes:
     """X-Road's serialised request part (``X-Road-Request-Id`` must already be among the headers)."""
-    lines = [method.encode(), CRLF, path_and_query.encode(), CRLF]
-    for name, value in headers:
-        if name.lower() in SKIPPED or name.lower() in (REQUEST_HASH.lower(), SIGNATURE.lower(), SIGNER.lower()):
-            continue
-        lines += [name.encode(), b":", value.encode(), CRLF]
-    return b"".join(lines)
+    text = "".join(f"{name}:{value}\r\n" for name, value in headers if name.lower() not in _NOT_HASHED)
+    return f"{method}\r\n{path_and_query}\r\n{text}".encode("utf-8", "surrogateescape")
 
 
 def request_hash(canonical: bytes, body: bytes) -> bytes:
@@ -205,16 +211,15 @@ def request_hash(canonical: bytes, body: bytes) -> bytes:
     return hashlib.sha512(digest + hashlib.sha512(body).digest()).digest()
 
 
+_NOT_SIGNED = SKIPPED | {"date", SIGNATURE.lower(), SIGNER.lower()}
+
+
 def canonical_response(status: int, headers: Sequence[tuple[str, str]]) -> bytes:
     """The response part a provider gateway signs. Header names are lower-cased: HTTP servers
     and clients may change their case on the way (aiohttp writes ``Content-Type``)."""
-    lines = [str(status).encode(), CRLF]
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered in SKIPPED or lowered in ("date", SIGNATURE.lower(), SIGNER.lower()):
-            continue
-        lines += [lowered.encode(), b":", value.encode(), CRLF]
-    return b"".join(lines)
+    lowered = ((name.lower(), value) for name, value in headers)
+    text = "".join(f"{name}:{value}\r\n" for name, value in lowered if name not in _NOT_SIGNED)
+    return f"{status}\r\n{text}".encode("utf-8", "surrogateescape")
 
 
 def b64(data: bytes) -> str:

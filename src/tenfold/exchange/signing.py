@@ -9,9 +9,10 @@ position and head hash; CENTRAL countersigns a checkpoint with its own time.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -26,15 +27,13 @@ class Signer:
     """A member's (or CENTRAL's) signing key with its certificate."""
 
     key: ec.EllipticCurvePrivateKey
-    certificate: object  # x509.Certificate
+    certificate: x509.Certificate
+    serial: str = field(init=False)
+    certificate_pem: str = field(init=False)
 
-    @property
-    def serial(self) -> str:
-        return serial_of(self.certificate)  # type: ignore[arg-type]
-
-    @property
-    def certificate_pem(self) -> str:
-        return cert_pem(self.certificate).decode()  # type: ignore[arg-type]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "serial", serial_of(self.certificate))
+        object.__setattr__(self, "certificate_pem", cert_pem(self.certificate).decode())
 
     def sign(self, digest: bytes) -> bytes:
         return self.key.sign(digest, _ALGORITHM)

@@ -8,7 +8,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Engine, Table
 
 from tenfold.storage import migrate as migrate_storage
 from tenfold.storage import upgrade
@@ -27,22 +27,62 @@ def migrate(engine: Engine) -> None:
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows straight through the driver: the message log writes thousands of rows a
-    second, and compiling an INSERT per batch costs more than the database's own work. On
-    SQLite, timestamps are stored in the format SQLAlchemy reads back (UTC, no offset)."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    pick = itemgetter(*columns)
-    values = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
-    if connection.dialect.name == "sqlite":
-        times = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)]
-        if times:
-            values = [_sqlite_times(v, times) for v in values]
-    connection.exec_driver_sql(statement, values)
+class BatchWriter:
+    """Inserts batches of rows into several tables in one transaction, straight through the
+    driver on a connection it keeps: the message log commits hundreds of times a second, and
+    compiling statements and checking connections in and out per batch cost more than the
+    database's own work. On SQLite, timestamps are stored as SQLAlchemy stores and reads them."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._connection: Any = None
+        self._statements: dict[tuple[str, tuple[str, ...]], tuple[str, list[int]]] = {}
+
+    def _statement(self, table: Table, columns: tuple[str, ...]) -> tuple[str, list[int]]:
+        key = (table.name, columns)
+        if key not in self._statements:
+            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([self.marker] * len(columns))})"
+            times = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)] if self.sqlite else []
+            self._statements[key] = (sql, times)
+        return self._statements[key]
+
+    def write(self, batches: list[tuple[Table, list[dict[str, Any]]]]) -> None:
+        if self._connection is None:
+            self._connection = self.engine.raw_connection()
+        connection = self._connection
+        try:
+            cursor = connection.cursor()
+            for table, rows in batches:
+                if not rows:
+                    continue
+                columns = tuple(rows[0])
+                sql, times = self._statement(table, columns)
+                pick = itemgetter(*columns)
+                values = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
+                if times:
+                    values = [_sqlite_times(v, times) for v in values]
+                cursor.executemany(sql, values)
+            cursor.close()
+            connection.commit()
+        except Exception:
+            self.close(broken=True)
+            raise
+
+    def close(self, broken: bool = False) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if broken:
+                connection.rollback()
+        except Exception:  # a connection that is gone cannot be rolled back; it is dropped below
+            pass
+        if broken:
+            connection.invalidate()
+        else:
+            connection.close()
 
 
 def _sqlite_times(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
