@@ -65,3 +65,14 @@ def test_vins_carry_their_check_digit_and_plates_are_unique(written) -> None:
         assert chr(vin_check_digits(row)[0]) == vehicle["ID"][8]
     plates = [v["registrationNumber"] for v in vehicles]
     assert len(set(plates)) == len(plates)
+
+
+def test_the_verhoeff_scheme_gives_valid_distinct_codes_to_everyone_and_the_unborn() -> None:
+    from tenfold.country import GenerationRequest
+    from tenfold.country.generator import generate_country
+    from tenfold.ids import scheme
+
+    country = generate_country(GenerationRequest(persons=2000, seed=2, id_scheme="verhoeff"))
+    codes = [*country.people.code.tolist(), *country.schedule.birth_code.tolist()]
+    assert len(set(codes)) == len(codes) and all(len(code) == 12 for code in codes)
+    assert all(scheme("verhoeff").is_valid(code) for code in codes[:: 10])

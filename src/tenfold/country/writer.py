@@ -104,7 +104,7 @@ def member_loads(settings: Settings) -> list[MemberLoad]:
 
 def _bulk_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY"):
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY", "mmap_size=2147483648"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
