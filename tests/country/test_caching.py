@@ -58,3 +58,18 @@ def test_the_summary_counted_in_the_databases_matches_the_generated_figures(writ
     assert figures["persons"] == metadata.persons == 3000
     assert sum(outcome.counts["POP"].values()) == sum(figures[k] for k in (
         "persons", "addresses", "relations_parent_of", "relations_spouse_of", "births", "deaths"))
+
+
+def test_a_failing_member_writer_fails_the_generation_and_leaves_no_complete_country(tmp_path: Path, monkeypatch) -> None:
+    from tenfold.errors import TenfoldError
+
+    settings = settings_in(tmp_path)
+    monkeypatch.setenv("TENFOLD_DATABASE_URL_TAX", "sqlite:////proc/no-such-place/tax.sqlite")
+    with pytest.raises(TenfoldError, match="TAX"):
+        generate(settings, GenerationRequest(persons=600, seed=1), workers=2)
+    engine = open_engine(settings)
+    with engine.connect() as connection:
+        from tenfold.country.store import read_metadata
+
+        assert read_metadata(connection) is None
+    engine.dispose()

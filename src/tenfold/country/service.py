@@ -80,7 +80,7 @@ def _holds_records(settings: Settings, member_code: str) -> bool:
         engine.dispose()
 
 
-def _check_replaceable(settings: Settings, existing: store.CountryMetadata | None, request: GenerationRequest) -> None:
+def _check_replaceable(settings: Settings, existing: store.CountryMetadata | None) -> None:
     if existing is not None:
         raise CountryExists(_(
             "a different country is already generated in {place} (persons {persons}, seed {seed}, as of {as_of}); "
@@ -119,12 +119,15 @@ def generate(settings: Settings, request: GenerationRequest, *, force: bool = Fa
     progress.members(len(loads))
     writers = MemberWriters(settings, workers, progress.member_written)
     mark = time.perf_counter()
-    writers.start(country, [early] if early else [])  # the population register starts at once
-    add_economy(country, progress.step)
-    figures = figures_of(country)
-    writers.start(country, balanced(late, max(1, workers - (1 if early else 0)), _expected_records(figures)))
-    _record_schedule(settings, country)
-    written = writers.wait()
+    try:
+        writers.start(country, [early] if early else [])  # the population register starts at once
+        add_economy(country, progress.step)
+        figures = figures_of(country)
+        writers.start(country, balanced(late, max(1, workers - (1 if early else 0)), _expected_records(figures)))
+        _record_schedule(settings, country)
+        written = writers.wait()
+    finally:
+        writers.stop()
     timings = {**country.timings, "members": round(time.perf_counter() - mark, 3)}
     counts = {w.code: w.counts for w in sorted(written, key=lambda w: w.code)}
     timings.update({f"member_{w.code}": w.seconds for w in written})
@@ -146,7 +149,7 @@ def _cached(settings: Settings, request: GenerationRequest, force: bool) -> Outc
             if existing is not None and existing.describes(request) and not force:
                 return Outcome(request, False, existing.figures, existing.counts)
             if not force:
-                _check_replaceable(settings, existing, request)
+                _check_replaceable(settings, existing)
             store.forget(connection)
     finally:
         engine.dispose()

@@ -231,11 +231,17 @@ class MemberWriters:
                 received += 1
                 self._finished(value)
         finally:
-            for process in self.processes:
-                if process.is_alive() and received < self.expected:
-                    process.terminate()
-                process.join()
+            if received < self.expected:
+                self.stop()
         return self.written
+
+    def stop(self) -> None:
+        """End writers that are still running (after a failure) and reap them all."""
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        self.processes = []
 
 
 def default_workers() -> int:
