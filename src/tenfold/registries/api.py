@@ -141,32 +141,20 @@ def registry_router(service: RegistryService) -> APIRouter:
             for e in entries
         ]
 
-    usage_params = {
-        "user_id": Query(None, alias="userId", max_length=64, description="The person's personal code"),
-        "user_id_legacy": Query(None, alias="userID", max_length=64, include_in_schema=False),
-        "database_id": Query(None, alias="databaseId", max_length=64, description="A registry name; all registries when absent"),
-        "database_id_legacy": Query(None, alias="DatabaseID", max_length=64, include_in_schema=False),
-        "offset": Query(0, ge=0, le=10_000_000),
-        "limit": Query(100, ge=1, le=1000),
-    }
-
-    @router.get("/data/myPersonalDataUsage", summary="Who read a person's data")
     async def my_personal_data_usage(
         _reader: Reader = Depends(reader),
-        user_id: str | None = usage_params["user_id"], user_id_legacy: str | None = usage_params["user_id_legacy"],
-        database_id: str | None = usage_params["database_id"], database_id_legacy: str | None = usage_params["database_id_legacy"],
-        offset: int = usage_params["offset"], limit: int = usage_params["limit"],
+        user_id: str | None = Query(None, alias="userId", max_length=64, description="The person's personal code"),
+        user_id_legacy: str | None = Query(None, alias="userID", max_length=64, include_in_schema=False),
+        database_id: str | None = Query(None, alias="databaseId", max_length=64, description="A registry name; all when absent"),
+        database_id_legacy: str | None = Query(None, alias="DatabaseID", max_length=64, include_in_schema=False),
+        offset: int = Query(0, ge=0, le=10_000_000),
+        limit: int = Query(100, ge=1, le=1000),
     ) -> list[dict[str, Any]]:
         return personal_data_usage(user_id, user_id_legacy, database_id, database_id_legacy, offset, limit)
 
-    @router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False)
-    async def my_personal_data_usage_legacy(
-        _reader: Reader = Depends(reader),
-        user_id: str | None = usage_params["user_id"], user_id_legacy: str | None = usage_params["user_id_legacy"],
-        database_id: str | None = usage_params["database_id"], database_id_legacy: str | None = usage_params["database_id_legacy"],
-        offset: int = usage_params["offset"], limit: int = usage_params["limit"],
-    ) -> list[dict[str, Any]]:
-        return personal_data_usage(user_id, user_id_legacy, database_id, database_id_legacy, offset, limit)
+    router.get("/data/myPersonalDataUsage", summary="Who read a person's data")(my_personal_data_usage)
+    # The spelling (and the userID/DatabaseID parameters) the public GovStack harness still uses.
+    router.get("/data/MyPersonalDataUsage/1.0", include_in_schema=False)(my_personal_data_usage)
 
     @router.get("/data/{registry}/{version}", summary="List or search records")
     async def list_records(
