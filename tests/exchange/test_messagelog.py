@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,12 @@ from tenfold.exchange.logverify import verify_log
 from tenfold.exchange.messagelog import LoggingFailed, LogRecord, MessageLog, chain, decode_header
 from tenfold.exchange.store import migrate
 from tenfold.exchange.tables import checkpoints, messagelog, opmon, tracker
+from tenfold.ids import isikukood
 from tenfold.storage import make_engine
 from tests.exchange.keys import Keys, provisioned
 
 POP = "DEMO/GOV/POP"
+PERSON = isikukood.generate(date(1990, 5, 17), "F", 12)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def write(engine: Engine, count: int, payloads: str = "full", start: int = 0) ->
         log = MessageLog(engine, payloads)  # type: ignore[arg-type]
         log.start()
         futures = [log.submit([LogRecord("request", f"m-{n}", {"client": "DEMO/GOV/SIB/benefits", "path": f"/data/{n}"}, b"body %d" % n)],
-                              [{"person_id": "49005170125", "at": datetime.now(UTC), "client": "c", "service": "s", "purpose": None,
+                              [{"person_id": PERSON, "at": datetime.now(UTC), "client": "c", "service": "s", "purpose": None,
                                 "user_id": None, "issue": None, "message_id": f"m-{n}"}])
                    for n in range(start, start + count)]
         await asyncio.gather(*futures)  # type: ignore[arg-type]

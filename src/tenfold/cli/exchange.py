@@ -56,7 +56,7 @@ def http(method: str, url: str, body: Any = None, headers: dict[str, str] | None
     except urllib.error.HTTPError as error:
         raw, status, found = error.read(), error.code, dict(error.headers)
     except (urllib.error.URLError, OSError) as error:
-        raise TenfoldError(f"cannot reach {url}: {getattr(error, 'reason', error)}") from None
+        raise TenfoldError(_("cannot reach {url}: {reason}").format(url=url, reason=getattr(error, "reason", error))) from None
     try:
         return status, found, json.loads(raw) if raw else None
     except ValueError:
@@ -97,7 +97,7 @@ def verify_log(member: str = typer.Option(..., "--member", help="Member code, e.
             console.print(_("{member}: the message log is NOT intact: {problem}").format(member=found.id, problem=verdict.problem), highlight=False)
         raise typer.Exit(1)
     if not as_json:
-        console.print(_("{member}: the message log is intact: {entries} entries, {checkpoints} checkpoints ({countersigned} countersigned by CENTRAL)").format(
+        console.print(_("{member}: the message log is intact. Entries: {entries}; checkpoints: {checkpoints}, countersigned by CENTRAL: {countersigned}.").format(
             member=found.id, entries=verdict.entries, checkpoints=verdict.checkpoints, countersigned=verdict.countersigned))
         for warning in verdict.warnings[-3:]:
             console.print("  " + warning, highlight=False)
@@ -142,7 +142,7 @@ def revoke(member: str = typer.Option(..., "--member", help="Whose certificates,
     anchor = Anchor.load(_pki().anchor_file)
     status, _headers, body = http("POST", anchor.central_url + "/api/v1/revocations", {"member": _member(member).id, "kind": kind, "serial": serial})
     if status != 200:
-        raise TenfoldError(f"CENTRAL refused: {body}")
+        raise TenfoldError(_("CENTRAL refused: {answer}").format(answer=body))
     console.print(_("revoked: {serials}").format(serials=", ".join(body["revoked"])))
 
 
@@ -151,7 +151,7 @@ def rights_list(member: str = typer.Option(..., "--member"), as_json: bool = typ
     """The access rights the member's gateway enforces now."""
     status, _headers, body = http("GET", _gateway_url(member) + "/api/v1/rights/allow?pageSize=1000")
     if status != 200:
-        raise TenfoldError(f"the gateway answered {status}: {body}")
+        raise TenfoldError(_("the gateway answered {status}: {answer}").format(status=status, answer=body))
     if as_json:
         print_json(body["allowList"])
         return
@@ -178,7 +178,7 @@ def rights_allow(member: str = typer.Option(..., "--member"), service: str = typ
     status, _headers, body = http("PATCH", _gateway_url(member) + "/api/v1/rights/allow",
                                   _rights_body(service, client, [m.upper() for m in method or []], path or []))
     if status != 200:
-        raise TenfoldError(f"the gateway refused: {body}")
+        raise TenfoldError(_("the gateway refused: {answer}").format(answer=body))
     console.print(_("allowed"))
 
 
@@ -188,7 +188,7 @@ def rights_deny(member: str = typer.Option(..., "--member"), service: str = type
     """Take away every right of a client on one of the member's services (audited)."""
     status, _headers, body = http("PATCH", _gateway_url(member) + "/api/v1/rights/deny", _rights_body(service, client, [], []))
     if status != 200:
-        raise TenfoldError(f"the gateway refused: {body}")
+        raise TenfoldError(_("the gateway refused: {answer}").format(answer=body))
     console.print(_("denied"))
 
 

@@ -39,7 +39,7 @@ def _a_person(current: dict[str, Any]) -> str:
     status, _h, body = http("POST", registry + "/data/persons/1.0/create", {"write": {"content": record}},
                             headers={"Information-Mediator-Client": "DEMO/GOV/POP/registry"})
     if status not in (200, 409):
-        raise TenfoldError(f"POP's registry refused the demo person: {body}")
+        raise TenfoldError(_("POP's registry refused the demo person: {answer}").format(answer=body))
     return str(code)
 
 
@@ -53,7 +53,7 @@ def show(current: dict[str, Any]) -> None:
                                  headers={"X-Road-Client": SIB_CLIENT, "X-Road-UserId": official, "X-Road-Purpose": purpose,
                                           "X-Road-Issue": "CASE-2026-0042"})
     if status != 200:
-        raise TenfoldError(f"the read through the exchange failed ({status}): {body}")
+        raise TenfoldError(_("the read through the exchange failed ({status}): {answer}").format(status=status, answer=body))
     message_id = headers.get("X-Road-Id", "")
     record = body["content"]
     console.print(f"POST {POP_REGISTRY}/data/persons/1.0/read  X-Road-Client: {SIB_CLIENT}", highlight=False)
@@ -65,7 +65,7 @@ def show(current: dict[str, Any]) -> None:
     status, _h, usage = http("GET", portal + "/r1/DEMO/GOV/POP/registry/findUsage?personId=" + person + "&limit=5",
                              headers={"X-Road-Client": PORTAL_CLIENT})
     if status != 200:
-        raise TenfoldError(f"findUsage failed ({status}): {usage}")
+        raise TenfoldError(_("findUsage failed ({status}): {answer}").format(status=status, answer=usage))
     entries = [e for e in usage["usage"] if e["messageId"] == message_id]
     if not entries:
         raise TenfoldError(_("the data tracker has no entry for message {id}").format(id=message_id))

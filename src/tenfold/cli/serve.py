@@ -121,7 +121,7 @@ def serve_application(
     """Run one application of a member."""
     factory = APPLICATIONS.get(name)
     if factory is None:
-        raise InvalidInput(f"no application named {name!r} (known: {', '.join(APPLICATIONS)})")
+        raise InvalidInput(_("no application named {name} (known: {known})").format(name=name, known=", ".join(APPLICATIONS)))
     _uvicorn(factory(member), port)
 
 
@@ -136,7 +136,7 @@ def _check_free(ports: list[int]) -> None:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
-                raise TenfoldError(f"port {port} is in use (is a country already running? see `tenfold status`)") from None
+                raise TenfoldError(_("port {port} is in use (is a country already running? see `tenfold status`)").format(port=port)) from None
 
 
 def _hidden_password(url: str) -> str:
@@ -197,7 +197,8 @@ def run_country(member_code: str | None) -> None:
     if member_code is None:
         provision(pki, member_engine(topology.central.member.split("/")[2], settings), topology, plan)
     elif not pki.anchor_file.is_file():
-        raise TenfoldError(f"{pki.anchor_file} is missing: copy the anchor and var/pki/members/{members[0].code} from CENTRAL's host")
+        raise TenfoldError(_("{anchor} is missing: copy it and var/pki/members/{code} from CENTRAL's host").format(
+            anchor=pki.anchor_file, code=members[0].code))
     central_url = Anchor.load(pki.anchor_file).central_url
     specs = {s.name: s for stage in stages for s in stage}
     supervisor = Supervisor(stages, settings.var_dir.resolve() / "runtime.json",
@@ -243,7 +244,7 @@ def _wait_for_runtime(process: subprocess.Popen[bytes], runtime_file: Path, log_
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise TenfoldError(f"`tenfold serve` stopped (exit {process.returncode}); see {log_file}")
+            raise TenfoldError(_("`tenfold serve` stopped (exit {code}); see {log}").format(code=process.returncode, log=log_file))
         try:
             runtime: dict[str, Any] = orjson.loads(runtime_file.read_bytes())
             if runtime.get("supervisor_pid") == process.pid:
@@ -251,7 +252,7 @@ def _wait_for_runtime(process: subprocess.Popen[bytes], runtime_file: Path, log_
         except (OSError, orjson.JSONDecodeError):
             pass
         time.sleep(0.2)
-    raise TenfoldError(f"the country did not start within {timeout:.0f} s; see {log_file}")
+    raise TenfoldError(_("the country did not start within {seconds} s; see {log}").format(seconds=int(timeout), log=log_file))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tenfold.errors import TenfoldError
+from tenfold.i18n import _
 
 RESTART_DELAY = 0.5
 START_TIMEOUT = 90.0
@@ -64,12 +65,13 @@ def wait_healthy(specs: list[ProcessSpec], timeout: float = START_TIMEOUT) -> No
     while waiting:
         for spec in list(waiting):
             if not spec.alive():
-                raise StartFailed(f"{spec.name} exited while starting (see {spec.log_file})")
+                raise StartFailed(_("{name} exited while starting (see {log})").format(name=spec.name, log=spec.log_file))
             if healthy(spec.health_url or ""):
                 waiting.remove(spec)
         if waiting and time.monotonic() > deadline:
             names = ", ".join(s.name for s in waiting)
-            raise StartFailed(f"{names} not healthy after {timeout:.0f} s (see the logs under {waiting[0].log_file.parent})")
+            raise StartFailed(_("{names} not healthy after {seconds} s (see the logs under {logs})").format(
+                names=names, seconds=int(timeout), logs=waiting[0].log_file.parent))
         if waiting:
             time.sleep(0.1)
 
