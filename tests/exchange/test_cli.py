@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tenfold.exchange.store import migrate
-from tenfold.exchange.tables import messagelog
+from tenfold.exchange.tables import admin_audit, messagelog
 from tenfold.storage import make_engine
 from tests.exchange.keys import provisioned
 from tests.exchange.test_messagelog import countersigned_checkpoint, write
@@ -69,6 +69,10 @@ def test_dead_letters_list_and_replay_on_an_empty_room(member_log: Path) -> None
     assert listed.returncode == 0 and json.loads(listed.stdout) == []
     replayed = tenfold(var, topology, "exchange", "replay", "--member", "POP", "--all")
     assert replayed.returncode == 0 and "0" in replayed.stdout
+    engine = make_engine(f"sqlite:///{var / 'pop.sqlite'}")
+    with engine.connect() as connection:
+        [entry] = connection.execute(select(admin_audit)).mappings().all()
+    assert entry["action"] == "deliveries.replay" and entry["outcome"] == "succeeded" and entry["actor"].endswith("@cli")
 
 
 def test_serving_one_member_needs_the_anchor_from_central(tmp_path: Path) -> None:

@@ -132,3 +132,17 @@ def test_healthz_metrics_and_openapi_are_served(country: Country) -> None:
         assert "/api/v1/rights/allow" in document["paths"]
         assert any(p.endswith("/pub/v1/{eventType}") for p in document["paths"])
         assert any(p.endswith("/listMethods") for p in document["paths"])
+
+
+def test_operational_monitoring_keeps_metadata_without_payloads_or_personal_ids(country: Country) -> None:
+    person = "49005170120"
+    response = call(country, "POST", ECHO + f"/people/{person}", json={"query": {"content": {"ID": person}}},
+                    headers={**SIB, "X-Road-UserId": "EE" + person})
+    assert response.status_code == 200
+    with httpx.Client(base_url=country.url("POP"), timeout=10) as client:
+        records = client.get("/api/v1/opmon", params={"limit": 50}).json()
+        metrics = client.get("/metrics").text
+    mine = [r for r in records if r["message_id"] == response.headers["X-Road-Id"]]
+    assert mine and mine[0]["client"] == "DEMO/GOV/SIB/benefits" and mine[0]["service"] == "DEMO/GOV/POP/registry/echo"
+    assert mine[0]["status"] == 200 and mine[0]["request_bytes"] > 0 and mine[0]["role"] == "provider"
+    assert person not in str(records) and person not in metrics

@@ -122,11 +122,16 @@ def replay(member: str = typer.Option(..., "--member", help="The member that own
            delivery: Optional[list[int]] = typer.Option(None, "--delivery", help="A delivery id (repeatable)."),
            replay_all: bool = typer.Option(False, "--all", help="Replay every dead letter.")) -> None:
     """Send dead-lettered deliveries again (the gateway's push worker picks them up)."""
+    import getpass
+
     from tenfold.exchange.delivery import replay as again
+    from tenfold.exchange.rights import audit
 
     if not delivery and not replay_all:
         raise InvalidInput(_("give --delivery ID (repeatable) or --all"))
-    count = again(_engine(_member(member).code), None if replay_all else delivery)
+    engine = _engine(_member(member).code)
+    count = again(engine, None if replay_all else delivery)
+    audit(engine, f"{getpass.getuser()}@cli", "deliveries.replay", {"deliveries": "all" if replay_all else delivery, "replayed": count})
     console.print(_("{count} deliveries will be sent again").format(count=count))
 
 

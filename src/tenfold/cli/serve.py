@@ -191,14 +191,14 @@ def run_country(member_code: str | None) -> None:
     topology = load(settings.topology)
     members = topology.members if member_code is None else [topology.member(member_code)]
     plan, stages = _plan_processes(topology, members, with_central=member_code is None)
-    _check_free(([plan.base] if member_code is None else [])
-                + [port for m in members for port in (plan.ports(m).local_port, plan.ports(m).exchange_port, *plan.ports(m).app_ports.values())])
     pki = PkiDirectory(settings.var_dir.resolve() / "pki")
-    if member_code is None:
-        provision(pki, member_engine(topology.central.member.split("/")[2], settings), topology, plan)
-    elif not pki.anchor_file.is_file():
+    if member_code is not None and not pki.anchor_file.is_file():
         raise TenfoldError(_("{anchor} is missing: copy it and var/pki/members/{code} from CENTRAL's host").format(
             anchor=pki.anchor_file, code=members[0].code))
+    _check_free(([plan.base] if member_code is None else [])
+                + [port for m in members for port in (plan.ports(m).local_port, plan.ports(m).exchange_port, *plan.ports(m).app_ports.values())])
+    if member_code is None:
+        provision(pki, member_engine(topology.central.member.split("/")[2], settings), topology, plan)
     central_url = Anchor.load(pki.anchor_file).central_url
     specs = {s.name: s for stage in stages for s in stage}
     supervisor = Supervisor(stages, settings.var_dir.resolve() / "runtime.json",
