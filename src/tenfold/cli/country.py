@@ -99,7 +99,10 @@ def summary(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
     from tenfold.country import summary as country_summary
     from tenfold.settings import get_settings
 
-    metadata, figures = country_summary(get_settings())
+    with progress(quiet=as_json) as bar:
+        task = bar.add_task(_("Counting in the member databases"), total=1)
+        metadata, figures = country_summary(get_settings())
+        bar.update(task, completed=1)
     if as_json:
         print_json({"persons": metadata.persons, "seed": metadata.seed, "asOf": metadata.as_of.isoformat(),
                     "generatorVersion": metadata.generator_version, "figures": figures})
