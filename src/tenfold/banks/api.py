@@ -78,3 +78,10 @@ def create_bank_app(bank: BankSimulator, *, worker: bool = True) -> FastAPI:
         return FastJSONResponse(await run_in_threadpool(bank.summary))
 
     return app
+
+
+def application(member_code: str) -> FastAPI:
+    """A simulated bank member's payment-files application over its own database (``tenfold serve``)."""
+    from tenfold.banks import open_bank
+
+    return create_bank_app(open_bank(member_code))

@@ -40,8 +40,22 @@ def registry_app(member_code: str):  # type: ignore[no-untyped-def]
     return create_registry_app(service)
 
 
+def payments_app(member_code: str):  # type: ignore[no-untyped-def]
+    """The treasury's payments application: account mapper, batches, bank files, reconciliation."""
+    from tenfold.payments.api import application
+
+    return application(member_code)
+
+
+def bank_app(member_code: str):  # type: ignore[no-untyped-def]
+    """A simulated bank's payment-files application (ISO 20022 over the exchange or a folder pair)."""
+    from tenfold.banks.api import application
+
+    return application(member_code)
+
+
 # The applications a member can run, by the name services give in the topology (``app = ...``).
-APPLICATIONS: dict[str, Callable[[str], Any]] = {"registry": registry_app}
+APPLICATIONS: dict[str, Callable[[str], Any]] = {"registry": registry_app, "payments": payments_app, "bank": bank_app}
 
 
 def _uvicorn(application: Any, port: int, host: str = "127.0.0.1") -> None:

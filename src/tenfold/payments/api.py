@@ -233,3 +233,11 @@ def _treasury_routes(app: FastAPI, service: PaymentsService) -> None:
     @app.get("/status", summary="The treasury's summary (what `tenfold payments status --json` prints)")
     def status() -> Any:
         return FastJSONResponse(service.status())
+
+
+def application(member_code: str) -> FastAPI:
+    """The treasury member's payments application over its own database (``tenfold serve``)."""
+    from tenfold.payments import open_payments
+    from tenfold.storage import member_engine
+
+    return create_payments_app(open_payments(member_engine(member_code)))
