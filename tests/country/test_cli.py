@@ -57,3 +57,17 @@ def test_bench_generate_prints_the_figures_and_leaves_var_alone(tmp_path: Path) 
     assert figures["persons"] == 800 and figures["seconds"] > 0 and figures["persons_per_s"] > 0
     assert "people" in figures["phases"] and "machine" in figures
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("field", "value"), [("persons", 0), ("persons", 10_000_001), ("persons", True), ("seed", -1),
+                                              ("days", 0), ("as_of", "1900-01-01"), ("as_of", "2101-01-01")])
+def test_a_request_outside_the_rules_is_refused_with_one_line(field: str, value: object) -> None:
+    from datetime import date
+
+    from tenfold.country import GenerationRequest
+    from tenfold.errors import InvalidInput
+
+    options = {"persons": 100, field: date.fromisoformat(value) if field == "as_of" else value}
+    with pytest.raises(InvalidInput) as raised:
+        GenerationRequest(**options)
+    assert "\n" not in str(raised.value) and field.replace("_", "-") in str(raised.value)

@@ -76,3 +76,19 @@ def test_the_verhoeff_scheme_gives_valid_distinct_codes_to_everyone_and_the_unbo
     codes = [*country.people.code.tolist(), *country.schedule.birth_code.tolist()]
     assert len(set(codes)) == len(codes) and all(len(code) == 12 for code in codes)
     assert all(scheme("verhoeff").is_valid(code) for code in codes[:: 10])
+
+
+@pytest.mark.parametrize("as_of", ["1992-01-01", "2100-12-31"])
+def test_records_validate_at_the_ends_of_the_as_of_range(as_of: str) -> None:
+    from datetime import date
+
+    from tenfold.country import GenerationRequest
+    from tenfold.country import records as country_records
+    from tenfold.country.generator import generate_country
+    import orjson
+
+    country = generate_country(GenerationRequest(persons=600, seed=3, as_of=date.fromisoformat(as_of)))
+    for name, rows in (("persons", country_records.persons(country)), ("incomes", country_records.incomes(country)),
+                       ("vehicles", country_records.vehicles(country)), ("births", country_records.births(country))):
+        for _id, document in list(rows)[:200]:
+            catalogue().get(name, "1.0").validate(orjson.loads(document))

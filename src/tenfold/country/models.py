@@ -21,6 +21,7 @@ MAX_PERSONS = 10_000_000
 MAX_SEED = 2**63 - 1
 MAX_DAYS = 3660
 DEFAULT_AS_OF = date(2026, 1, 1)
+EARLIEST_AS_OF, LATEST_AS_OF = date(1992, 1, 1), date(2100, 12, 31)
 NOBODY = -1
 NO_DAY = np.iinfo(np.int64).min
 
@@ -42,8 +43,9 @@ class GenerationRequest:
             raise InvalidInput(_("--seed must be a whole number from 0 to {max}").format(max=MAX_SEED))
         if not isinstance(self.days, int) or not 1 <= self.days <= MAX_DAYS:
             raise InvalidInput(_("--days must be a whole number from 1 to {max}").format(max=MAX_DAYS))
-        if not date(1950, 1, 1) <= self.as_of <= date(2150, 1, 1):
-            raise InvalidInput(_("--as-of must be a date between 1950-01-01 and 2150-01-01"))
+        if not EARLIEST_AS_OF <= self.as_of <= LATEST_AS_OF:  # the incomes registry holds years 1990-2100
+            raise InvalidInput(_("--as-of must be a date from {first} to {last}").format(
+                first=EARLIEST_AS_OF.isoformat(), last=LATEST_AS_OF.isoformat()))
 
     @property
     def as_of_day(self) -> int:
