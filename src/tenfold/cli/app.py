@@ -50,6 +50,9 @@ def _register() -> None:
     app.add_typer(exchange.app, name="exchange")
     app.command("status")(exchange.status)
     app.add_typer(assistant.app, name="assistant")
+    from tenfold.cli import payments  # also adds `tenfold bench payments` and `tenfold bench emergency`
+
+    app.add_typer(payments.app, name="payments")
     from tenfold.cli import demo
 
     app.command("demo")(demo.demo)

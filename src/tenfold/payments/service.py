@@ -11,7 +11,7 @@ from tenfold.payments import books, callbacks, instructions, mapper, programs
 from tenfold.payments.config import BankDirectory, PaymentsSettings
 from tenfold.payments.errors import NotFound, NotRetryable
 from tenfold.payments.models import (
-    BANK_ACCEPTED, REJECTED, RETURNED, SENT, BatchReceipt, BatchRequest, InstructionRequest, end_to_end_id,
+    BANK_ACCEPTED, OPEN, REJECTED, RETURNED, SENT, BatchReceipt, BatchRequest, InstructionRequest, end_to_end_id,
 )
 from tenfold.payments.tables import (
     bank_files, disbursement_batches, financial_addresses, payment_instructions, reconciliation_exceptions,
@@ -132,6 +132,29 @@ class PaymentsService:
     def check_ledger(self) -> books.LedgerCheck:
         with self.engine.connect() as connection:
             return books.check(connection)
+
+    def functional_id_secret(self) -> bytes:
+        """The treasury's key for pseudonymous functional ids (made once, kept in its database)."""
+        import secrets
+
+        from tenfold.payments.tables import signing_keys
+
+        with self.engine.begin() as connection:
+            found = connection.execute(select(signing_keys.c.secret).where(signing_keys.c.purpose == "functional-id")).scalar_one_or_none()
+            if found is None:
+                found = secrets.token_hex(32)
+                connection.execute(signing_keys.insert().values(key_id="functional-id", purpose="functional-id", secret=found,
+                                                                public=None, created_at=self.clock()))
+            return bytes.fromhex(found)
+
+    def open_count(self, program_id: str | None = None) -> int:
+        """How many instructions still wait for a bank's final answer."""
+        t = payment_instructions
+        query = select(func.count()).select_from(t).where(t.c.state.in_(OPEN))
+        if program_id:
+            query = query.where(t.c.program_id == program_id)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def callback_keys(self) -> dict[str, Any]:
         with self.engine.begin() as connection:

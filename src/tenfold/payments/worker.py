@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Callable
 
 from tenfold.payments.dispatcher import Dispatcher, DispatcherBusy, DispatcherLock
 from tenfold.payments.service import PaymentsService
@@ -59,3 +60,34 @@ class DispatcherThread:
                 busy = False
             if not busy:
                 self._stop.wait(max(interval - (time.monotonic() - started), 0.0))
+
+
+def run_until(service: PaymentsService, done: Callable[[], bool], timeout: float,
+              on_step: Callable[[], None] | None = None) -> bool:
+    """Dispatch (or, when another process holds the dispatcher lock, watch it dispatch) until
+    ``done()`` or the timeout; returns whether it finished."""
+    deadline = time.monotonic() + timeout
+    lock = DispatcherLock(service.engine)
+    try:
+        lock.acquire()
+        dispatcher: Dispatcher | None = Dispatcher(service.engine, service.directory, service.settings, service.clock)
+    except DispatcherBusy:
+        dispatcher = None
+    try:
+        while time.monotonic() < deadline:
+            busy = False
+            if dispatcher is not None:
+                report = dispatcher.step()
+                busy = report.busy
+                for problem in report.problems:
+                    log.warning("%s", problem)
+            if on_step:
+                on_step()
+            if done():
+                return True
+            if not busy:
+                time.sleep(service.settings.worker_interval_seconds)
+        return False
+    finally:
+        if dispatcher is not None:
+            lock.release()
