@@ -50,10 +50,15 @@ def test_a_bad_address_is_a_client_error(path: str, status: int) -> None:
 
 
 def test_the_last_x_road_client_wins_and_govstack_headers_are_a_fallback() -> None:
-    assert p.client_header([("X-Road-Client", "A/B/C/d"), ("x-road-client", "A/B/C/e")]) == "A/B/C/e"
-    assert p.client_header([("Information-Mediator-Client", "A/B/C/f"), ("X-Road-Client", "A/B/C/g")]) == "A/B/C/g"
-    assert p.client_header([("X-GovStack-Client", "A/B/C/h")]) == "A/B/C/h"
-    assert p.client_header([("Other", "x")]) is None
+    assert p.client_header(p.index([("X-Road-Client", "A/B/C/d"), ("x-road-client", "A/B/C/e")])) == "A/B/C/e"
+    assert p.client_header(p.index([("Information-Mediator-Client", "A/B/C/f"), ("X-Road-Client", "A/B/C/g")])) == "A/B/C/g"
+    assert p.client_header(p.index([("X-GovStack-Client", "A/B/C/h")])) == "A/B/C/h"
+    assert p.client_header(p.index([("Other", "x")])) is None
+
+
+def test_only_the_last_of_each_x_road_header_is_passed_on() -> None:
+    headers = [("X-Road-UserId", "EE1"), ("Accept", "a"), ("X-Road-UserId", "EE2"), ("Accept", "b"), ("Connection", "close")]
+    assert p.forwardable(headers, p.index(headers)) == [("Accept", "a"), ("X-Road-UserId", "EE2"), ("Accept", "b")]
 
 
 def test_a_traceparent_is_kept_or_made() -> None:

@@ -44,19 +44,18 @@ def peer_check(context: GatewayContext):  # type: ignore[no-untyped-def]
 _REPLACED = frozenset({"x-road-client", "x-road-id"})
 
 
-def _outgoing(context: GatewayContext, client: XRoadId, headers: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], str, str, str]:
+def _outgoing(context: GatewayContext, client: XRoadId, headers: list[tuple[str, str]], index: dict[str, str]) -> tuple[list[tuple[str, str]], str, str, str]:
     fresh_message_id, request_id, span_id = p.new_ids(context.instance)
-    index = p.index(headers)
     message_id = index.get("x-road-id") or fresh_message_id
     trace = p.TraceParent.parse_or_new(index.get("traceparent")).child(span_id)
-    out = [(k, v) for k, v in p.forwardable(headers) if k.lower() not in _REPLACED]
-    out += [(p.CLIENT, client.encoded()), (p.MESSAGE_ID, message_id), (p.REQUEST_ID, request_id),
+    out = [(k, v) for k, v in p.forwardable(headers, index) if k.lower() not in _REPLACED]
+    out += [(p.CLIENT, p.encoded(client)), (p.MESSAGE_ID, message_id), (p.REQUEST_ID, request_id),
             (p.TRACEPARENT, str(trace)), (p.DATE, datetime.now(UTC).isoformat())]
     return out, message_id, request_id, trace.trace_id
 
 
 async def send(context: GatewayContext, exchange: Exchange, method: str, address: ServiceAddress, client: XRoadId,
-               headers: list[tuple[str, str]], body: bytes) -> Answer:
+               headers: list[tuple[str, str]], body: bytes, index: dict[str, str] | None = None) -> Answer:
     conf = context.conf
     if conf is None or conf.expired():
         when = conf.expires_at.isoformat() if conf else "never loaded"
@@ -70,8 +69,8 @@ async def send(context: GatewayContext, exchange: Exchange, method: str, address
     gateway = conf.gateway_address(provider)
     if gateway is None:
         raise consumer_error("UnknownMember", f"Could not find addresses for service provider '{provider}'", 404)
-    out, exchange.message_id, request_id, exchange.trace_id = _outgoing(context, client, headers)
-    path_and_query = p.PROTOCOL_PREFIX + address.service.encoded() + address.path_and_query
+    out, exchange.message_id, request_id, exchange.trace_id = _outgoing(context, client, headers, index if index is not None else p.index(headers))
+    path_and_query = p.PROTOCOL_PREFIX + p.encoded(address.service) + address.path_and_query
     request_hash = p.request_hash(p.canonical_request(method, path_and_query, out), body)
     signature = context.signer.sign(request_digest(request_hash))
     out += [(p.SIGNATURE, p.b64(signature)), (p.SIGNER, context.signer.serial)]
@@ -128,9 +127,10 @@ async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Respo
         exchange.request_bytes = len(body)
         address = p.parse_address(request.rel_url.raw_path, request.rel_url.raw_query_string)
         headers = list(request.headers.items())
-        p.check_headers(headers)
-        client = p.parse_client(p.client_header(headers))
-        answer = await send(context, exchange, request.method, address, client, headers, body)
+        index = p.index(headers)
+        p.check_headers(index)
+        client = p.parse_client(p.client_header(index))
+        answer = await send(context, exchange, request.method, address, client, headers, body, index)
         index = answer.index
         meta = {"status": answer.status, "headers": x_road_headers(answer.headers),
                 "provider_signature": index.get("x-tenfold-signature"), "provider_signer": index.get("x-tenfold-signer")}

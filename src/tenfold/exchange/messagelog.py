@@ -132,6 +132,7 @@ class MessageLog:
         loop = asyncio.get_running_loop()
         while True:
             await self._wakeup.wait()
+            await asyncio.sleep(0)  # one turn of the loop: entries that are ready join this batch
             self._wakeup.clear()
             if not self._queue:
                 if self._closing:

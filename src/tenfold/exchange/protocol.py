@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import lru_cache
 import os
 import re
 import uuid
@@ -120,24 +121,18 @@ def parse_address(raw_path: str, query: str = "") -> ServiceAddress:
             "BadRequest", "the path must name a service: /r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{SERVICE}[/path]", 404
         )
     try:
-        service = xroad.parse("/".join(parts[:5]), parts=(5,))
+        service = _service_id("/".join(parts[:5]))
     except InvalidInput as error:
         raise client_error("BadRequest", f"malformed service identifier: {error}") from None
     rest = "/" + parts[5] if len(parts) == 6 else ""
     return ServiceAddress(service, rest, query)
 
 
-def client_header(headers: Iterable[tuple[str, str]]) -> str | None:
-    """The caller's id: the last X-Road-Client, else a GovStack header (X-Road: last one wins)."""
-    found: dict[str, str] = {}
-    for name, value in headers:
-        lowered = name.lower()
-        for known in CLIENT_HEADERS:
-            if lowered == known.lower():
-                found[known] = value
-    for known in CLIENT_HEADERS:
-        if known in found:
-            return found[known]
+def client_header(index: dict[str, str]) -> str | None:
+    """The caller's id: X-Road-Client (the last one, as X-Road has it), else a GovStack header."""
+    for name in ("x-road-client", "x-govstack-client", "information-mediator-client"):
+        if name in index:
+            return index[name]
     return None
 
 
@@ -145,19 +140,37 @@ def parse_client(raw: str | None) -> XRoadId:
     if raw is None or not raw.strip():
         raise client_error("InvalidClientIdentifier", "the X-Road-Client header is required: INSTANCE/CLASS/MEMBER/SUBSYSTEM")
     try:
-        return xroad.parse_client(raw)
+        return _client_id(raw)
     except InvalidInput as error:
         raise client_error("InvalidClientIdentifier", f"X-Road-Client: {error}") from None
 
 
-def check_headers(headers: Iterable[tuple[str, str]]) -> None:
-    """Refuse over-long or unprintable values of the optional X-Road headers."""
-    limits = {k.lower(): (k, v) for k, v in _HEADER_LIMITS.items()}
-    for name, value in headers:
-        known = limits.get(name.lower())
-        if known is None:
+# Identifiers repeat on every request: parsing and encoding them once each is enough.
+@lru_cache(maxsize=4096)
+def _service_id(text: str) -> XRoadId:
+    return xroad.parse(text, parts=(5,))
+
+
+@lru_cache(maxsize=4096)
+def _client_id(text: str) -> XRoadId:
+    return xroad.parse_client(text)
+
+
+@lru_cache(maxsize=4096)
+def encoded(identifier: XRoadId) -> str:
+    return identifier.encoded()
+
+
+_LIMITS = {k.lower(): (k, v) for k, v in _HEADER_LIMITS.items()}
+
+
+def check_headers(index: dict[str, str]) -> None:
+    """Refuse over-long or unprintable values of the optional X-Road headers (the ones that
+    count: the last of each, the only one passed on)."""
+    for name, (label, limit) in _LIMITS.items():
+        value = index.get(name)
+        if value is None:
             continue
-        label, limit = known
         if len(value) > limit:
             raise client_error("BadRequest", f"the {label} header is longer than {limit} characters")
         if not _PRINTABLE.match(value):
@@ -185,9 +198,16 @@ def header(headers: Iterable[tuple[str, str]] | dict[str, str], name: str) -> st
     return result
 
 
-def forwardable(headers: Iterable[tuple[str, str]]) -> Headers:
-    """The client's headers that travel on: no hop-by-hop, transport or gateway-only headers."""
-    return [(k, v) for k, v in headers if k.lower() not in _NOT_FORWARDED]
+def forwardable(headers: Iterable[tuple[str, str]], index: dict[str, str]) -> Headers:
+    """The client's headers that travel on: no hop-by-hop, transport or gateway-only headers,
+    and of each X-Road header only the last one (the one that counts)."""
+    result = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _NOT_FORWARDED or (lowered.startswith("x-road-") and index[lowered] is not value):
+            continue
+        result.append((name, value))
+    return result
 
 
 def response_headers(headers: Iterable[tuple[str, str]]) -> Headers:

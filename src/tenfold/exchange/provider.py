@@ -151,7 +151,7 @@ async def _forward(context: GatewayContext, incoming: Incoming, entry: ServiceEn
     host, port, prefix = origin
     query = incoming.address.query
     target = prefix + entry.service.base_path.rstrip("/") + (incoming.address.path or "/") + ("?" + query if query else "")
-    out = [(k, v) for k, v in p.forwardable(incoming.headers) if k.lower() not in _TO_APP_DROP]
+    out = [(k, v) for k, v in p.forwardable(incoming.headers, incoming.index) if k.lower() not in _TO_APP_DROP]
     out += [(p.CLIENT, incoming.client), (p.MESSAGE_ID, incoming.index.get("x-road-id", "")), (p.REQUEST_ID, incoming.request_id),
             (p.TRACEPARENT, str(incoming.trace.child()))]
     try:
