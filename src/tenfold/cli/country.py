@@ -113,8 +113,7 @@ def summary(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -
 
 @app.command("sample")
 def sample(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """A few residents worth meeting: parents expecting a child (and twins), someone whose
-    death is scheduled, with the children who are their next of kin."""
+    """A few residents worth meeting: mothers expecting a child or twins, someone whose death is scheduled and their children."""
     from tenfold.country.residents import demo_residents
     from tenfold.settings import get_settings
 
