@@ -69,9 +69,12 @@ class Checkpointer:
                 pass
             self._due.clear()
             head = self.head
-            if head is not None and head.seq > self.last_seq:
-                await asyncio.to_thread(self.make, head)
-            await self.countersign_pending(session)
+            try:
+                if head is not None and head.seq > self.last_seq:
+                    await asyncio.to_thread(self.make, head)
+                await self.countersign_pending(session)
+            except Exception as error:  # the database is busy: the next round makes up for it
+                log.warning("checkpointing failed, will retry: %s", error)
 
     def make(self, head: Head) -> dict[str, Any]:
         created_at = datetime.now(UTC)

@@ -113,10 +113,14 @@ class PushWorker:
 
     async def run(self) -> None:
         while True:
-            due = await asyncio.to_thread(claim_due, self.engine)
-            if due:
-                await asyncio.gather(*(self._one(p) for p in due))
-            else:
+            try:
+                due = await asyncio.to_thread(claim_due, self.engine)
+                if due:
+                    await asyncio.gather(*(self._one(p) for p in due))
+            except Exception as error:  # the database is busy or away: the deliveries wait in it
+                log.warning("push delivery round failed, will retry: %s", error)
+                due = []
+            if not due:
                 await asyncio.sleep(self.poll)
 
 
@@ -151,6 +155,10 @@ class OutboxPublisher:
 
     async def run(self) -> None:
         while True:
-            count = await asyncio.to_thread(self.publish_pending)
+            try:
+                count = await asyncio.to_thread(self.publish_pending)
+            except Exception as error:  # the database is busy or away: the outbox keeps the events
+                log.warning("publishing from the outbox failed, will retry: %s", error)
+                count = 0
             if count == 0:
                 await asyncio.sleep(self.poll)

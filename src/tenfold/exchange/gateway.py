@@ -123,7 +123,8 @@ class Gateway:
     async def start(self) -> None:
         context = self.context
         if context.engine.dialect.name == "sqlite":
-            event.listen(context.engine, "connect", _no_autocheckpoint)
+            event.listen(context.engine, "connect", _sqlite_connection)
+            event.listen(context.engine, "begin", _begin_immediate)
             context.engine.dispose()
             self.tasks.append(asyncio.create_task(_checkpoint_wal(context), name="wal-checkpoint"))
         self.admin = admin_app(context, lambda: rebuild_rights(context))
@@ -234,8 +235,18 @@ class Gateway:
         self.context.engine.dispose()
 
 
-def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # The gateway checkpoints the WAL itself, off the event loop; and it begins its own
+    # transactions (below), so that the driver does not begin them half-way.
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    # Several processes write a member's SQLite database (the gateway, the registry). A
+    # transaction that reads and then writes must hold the write lock from the start, or it
+    # fails with "database is locked" when another writer commits in between.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 async def _checkpoint_wal(context: GatewayContext, every: float = 1.0) -> None:
@@ -268,7 +279,11 @@ class OutboxFeed:
                 for event_type in member_room[1].event_types if member_room else ():
                     rooms_of.setdefault(event_type.code, []).append(room_id)
             publisher = delivery.OutboxPublisher(self.context.engine, rooms_of, self.context.member_id, settings.poll_seconds)
-            count = await asyncio.to_thread(publisher.publish_pending)
+            try:
+                count = await asyncio.to_thread(publisher.publish_pending)
+            except Exception as error:  # the database is busy or away: the outbox keeps the events
+                log.warning("publishing from the outbox failed, will retry: %s", error)
+                count = 0
             if count == 0:
                 await asyncio.sleep(settings.poll_seconds)
 

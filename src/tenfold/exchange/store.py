@@ -54,6 +54,8 @@ class BatchWriter:
         connection = self._connection
         try:
             cursor = connection.cursor()
+            if self.sqlite:
+                cursor.execute("BEGIN IMMEDIATE")  # take the write lock now, not half-way
             for table, rows in batches:
                 if not rows:
                     continue
