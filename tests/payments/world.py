@@ -66,17 +66,21 @@ class World:
         """Run the treasury's dispatcher and the banks' cycles until nothing is open (and the
         day's statements are in, when ``close_day``)."""
         deadline = time.monotonic() + timeout
-        closed = not close_day
         while time.monotonic() < deadline:
             busy = self.dispatcher.step().busy
             for bank in self.banks.values():
                 busy = cycle(bank).busy or busy
-            if not busy and self.treasury.open_count() == 0 and (until is None or until()):
-                if closed:
+            if busy:
+                continue
+            if self.treasury.open_count() == 0 and (until is None or until()):
+                if not close_day:
                     return
                 for bank in self.banks.values():
                     cycle(bank, close=True)
-                closed = True
+                close_day = False  # one more round to read the statements
+                continue
+            for bank in self.banks.values():  # a quiet moment ends the business day
+                cycle(bank, close=True)
         raise AssertionError(f"not settled within {timeout} s: {self.treasury.status()}")
 
 
