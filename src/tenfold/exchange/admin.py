@@ -143,7 +143,7 @@ def admin_app(context: GatewayContext, rebuild: Callable[[], None]) -> FastAPI:
             "member": context.member_id,
             "globalconf": None if conf is None else {"serial": conf.serial, "expiresAt": conf.expires_at.isoformat(), "valid": not conf.expired()},
             "lastRefreshError": context.confs.last_error,
-            "messagelog": {"entries": log.committed if log else None},
+            "messagelog": {"entries": log.committed if log else None, "waitedForLock": log.busy if log else None},
         }
 
     @app.get("/listClients", summary="Members and subsystems of the instance (GovStack IM directory)", tags=["directory"])

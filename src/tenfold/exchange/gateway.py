@@ -252,8 +252,11 @@ def _begin_immediate(connection: Any) -> None:
 async def _checkpoint_wal(context: GatewayContext, every: float = 1.0) -> None:
     """Copy the SQLite write-ahead log into the database (the part that fsyncs) off the event loop."""
     def checkpoint() -> None:
-        with context.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        raw = context.engine.raw_connection()  # outside any transaction: SQLite refuses it inside one
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            raw.close()
 
     while True:
         await asyncio.sleep(every)

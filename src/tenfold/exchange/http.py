@@ -150,12 +150,17 @@ class HttpClient:
     async def request(self, method: str, host: str, port: int, target: str, headers: Headers, body: bytes, timeout: float) -> Answer:
         origin = self._origin(host, port)
         for attempt in (1, 2):
-            reused = bool(origin.idle)
-            connection = origin.idle.pop() if reused else await origin.connect(self.connect_timeout)
-            if not reused:
+            connection = None
+            while attempt == 1 and origin.idle and connection is None:
+                candidate = origin.idle.pop()
+                if candidate.usable:
+                    connection = candidate
+                elif candidate.transport is not None:
+                    candidate.transport.close()  # closed by the server while idle
+            reused = connection is not None
+            if connection is None:
+                connection = await origin.connect(self.connect_timeout)
                 connection.generation = self.generation
-            elif not connection.usable:
-                continue
             try:
                 answer = await self._exchange(connection, method, host, port, target, headers, body, timeout)
             except Unreachable:

@@ -31,7 +31,7 @@ from typing import Any, Callable, Literal
 import orjson
 from sqlalchemy import Connection, Engine, select
 
-from tenfold.exchange.store import BatchWriter
+from tenfold.exchange.store import BatchWriter, Busy
 from tenfold.exchange.tables import messagelog, opmon, tracker
 
 log = logging.getLogger("tenfold.exchange.messagelog")
@@ -103,6 +103,7 @@ class MessageLog:
         self._closing = False
         self._inline = engine.dialect.name == "sqlite"
         self._writer = BatchWriter(engine)
+        self.busy = 0  # batches that found the database locked by another process
         with engine.connect() as connection:
             self.head = read_head(connection)
         self.committed = self.head.seq
@@ -141,7 +142,11 @@ class MessageLog:
             batch, self._queue = self._queue, []
             try:
                 if self._inline:
-                    head = self._write(batch, self.head)
+                    try:
+                        head = self._write(batch, self.head, wait=False)
+                    except Busy:  # another process is writing: wait for it off the event loop
+                        self.busy += 1
+                        head = await loop.run_in_executor(self._executor, self._write, batch, self.head)
                 else:
                     head = await loop.run_in_executor(self._executor, self._write, batch, self.head)
             except Exception as error:  # the database refused: nothing of this batch is on record
@@ -162,7 +167,7 @@ class MessageLog:
             if self._inline:
                 await asyncio.sleep(0)  # let the requests that waited on this commit run
 
-    def _write(self, batch: list[_Item], head: Head) -> Head:
+    def _write(self, batch: list[_Item], head: Head, wait: bool = True) -> Head:
         now = datetime.now(UTC)
         seq, previous = head.seq, head.hash
         rows, tracker_rows, opmon_rows = [], [], []
@@ -174,7 +179,7 @@ class MessageLog:
                 rows.append({"seq": seq, "message_id": record.message_id[:255], "entry": entry, "hash": previous})
             tracker_rows += item.tracker_rows
             opmon_rows += item.opmon_rows
-        self._writer.write([(messagelog, rows), (tracker, tracker_rows), (opmon, opmon_rows)])
+        self._writer.write([(messagelog, rows), (tracker, tracker_rows), (opmon, opmon_rows)], wait)
         return Head(seq, previous, time.monotonic()) if rows else head
 
 

@@ -39,6 +39,7 @@ class BatchWriter:
         self.marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._connection: Any = None
         self._statements: dict[tuple[str, tuple[str, ...]], tuple[str, list[int]]] = {}
+        self._waits = True
 
     def _statement(self, table: Table, columns: tuple[str, ...]) -> tuple[str, list[int]]:
         key = (table.name, columns)
@@ -48,14 +49,26 @@ class BatchWriter:
             self._statements[key] = (sql, times)
         return self._statements[key]
 
-    def write(self, batches: list[tuple[Table, list[dict[str, Any]]]]) -> None:
+    def write(self, batches: list[tuple[Table, list[dict[str, Any]]]], wait: bool = True) -> None:
+        """One transaction. On SQLite with ``wait=False`` a database another process is writing
+        raises :class:`Busy` at once (nothing written) instead of waiting for the lock."""
         if self._connection is None:
             self._connection = self.engine.raw_connection()
         connection = self._connection
+        if self.sqlite:
+            cursor = connection.cursor()
+            if wait != self._waits:
+                cursor.execute(f"PRAGMA busy_timeout={30000 if wait else 0}")
+                self._waits = wait
+            try:
+                cursor.execute("BEGIN IMMEDIATE")  # take the write lock now, not half-way
+            except Exception as error:
+                if not wait and "locked" in str(error):
+                    raise Busy(str(error)) from None
+                self.close(broken=True)
+                raise
         try:
             cursor = connection.cursor()
-            if self.sqlite:
-                cursor.execute("BEGIN IMMEDIATE")  # take the write lock now, not half-way
             for table, rows in batches:
                 if not rows:
                     continue
@@ -85,6 +98,10 @@ class BatchWriter:
             connection.invalidate()
         else:
             connection.close()
+
+
+class Busy(Exception):
+    """Another process holds the SQLite write lock just now."""
 
 
 def _sqlite_times(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]:
