@@ -46,7 +46,7 @@ def _a_person(current: dict[str, Any]) -> str:
 def show(current: dict[str, Any]) -> None:
     person = _a_person(current)
     official = "EE" + isikukood.generate(date(1985, 3, 4), "F", 17)
-    purpose = _("Family benefit eligibility check")
+    purpose = "Family benefit eligibility check"  # data sent in a header (ASCII), shown as recorded
     sib = _member(current, "SIB")["gateway_url"]
     console.rule(_("The exchange: SIB reads a person from POP"))
     status, headers, body = http("POST", sib + POP_REGISTRY + "/data/persons/1.0/read", {"query": {"content": {"ID": person}}},
