@@ -146,3 +146,25 @@ def test_operational_monitoring_keeps_metadata_without_payloads_or_personal_ids(
     assert mine and mine[0]["client"] == "DEMO/GOV/SIB/benefits" and mine[0]["service"] == "DEMO/GOV/POP/registry/echo"
     assert mine[0]["status"] == 200 and mine[0]["request_bytes"] > 0 and mine[0]["role"] == "provider"
     assert person not in str(records) and person not in metrics
+
+
+def test_headers_that_are_not_utf8_are_refused_or_logged_safely(country: Country) -> None:
+    """A header value in bytes that are not UTF-8 never breaks the message log of anyone."""
+    import socket
+
+    port = int(country.url("SIB").rsplit(":", 1)[1])
+
+    def raw(extra: bytes) -> bytes:  # /redirect: the echo application itself would choke on echoing such a header
+        with socket.create_connection(("127.0.0.1", port)) as connection:
+            connection.sendall(b"GET " + ECHO.encode() + b"/redirect HTTP/1.1\r\nHost: x\r\nX-Road-Client: DEMO/GOV/SIB/benefits\r\n"
+                               + extra + b"Connection: close\r\n\r\n")
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+        return answer
+
+    refused = raw(b"X-Road-Purpose: caf\xe9\r\n")
+    assert refused.startswith(b"HTTP/1.1 400") and b"Client.BadRequest" in refused
+    served = raw(b"Content-Type: text/plain; name=caf\xe9\r\n")
+    assert served.startswith(b"HTTP/1.1 302")
+    assert call(country, "GET", ECHO + "/data/after", headers=SIB).status_code == 200

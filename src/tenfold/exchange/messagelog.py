@@ -53,10 +53,27 @@ def encode_entry(seq: int, at: datetime, record: LogRecord, payloads: Payloads) 
     header = {"seq": seq, "at": at.isoformat(), "kind": record.kind, "message_id": record.message_id, **record.meta}
     if payloads == "full":
         header["body_bytes"] = len(record.body)
-        return orjson.dumps(header, option=orjson.OPT_SORT_KEYS) + b"\n" + record.body
+        return _json(header) + b"\n" + record.body
     header.pop("path", None)
     header["body_sha256"] = hashlib.sha256(record.body).hexdigest()
-    return orjson.dumps(header, option=orjson.OPT_SORT_KEYS) + b"\n"
+    return _json(header) + b"\n"
+
+
+def _json(header: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(header, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # a header value that was not valid UTF-8: keep its bytes as escapes
+        return orjson.dumps(_readable(header), option=orjson.OPT_SORT_KEYS)
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, dict):
+        return {k: _readable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_readable(v) for v in value]
+    return value
 
 
 def decode_header(entry: bytes) -> dict[str, Any]:
@@ -176,7 +193,7 @@ class MessageLog:
                 seq += 1
                 entry = encode_entry(seq, now, record, self.payloads)
                 previous = chain(previous, entry)
-                rows.append({"seq": seq, "message_id": record.message_id[:255], "entry": entry, "hash": previous})
+                rows.append({"seq": seq, "message_id": _readable(record.message_id[:255]), "entry": entry, "hash": previous})
             tracker_rows += item.tracker_rows
             opmon_rows += item.opmon_rows
         self._writer.write([(messagelog, rows), (tracker, tracker_rows), (opmon, opmon_rows)], wait)

@@ -61,7 +61,8 @@ _NOT_FORWARDED = SKIPPED | {
 _RESPONSE_SET_BY_GATEWAY = frozenset(h.lower() for h in (CLIENT, SERVICE, MESSAGE_ID, REQUEST_ID, REQUEST_HASH))
 
 _HEADER_LIMITS = {MESSAGE_ID: 255, USER_ID: 64, ISSUE: 255, PURPOSE: 500, REPRESENTED_PARTY: 255}
-_PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]*$")
+# Printable, and valid UTF-8: bytes that are not arrive as lone surrogates, which are refused.
+_PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*$")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 CRLF = b"\r\n"
 
@@ -174,7 +175,7 @@ def check_headers(index: dict[str, str]) -> None:
         if len(value) > limit:
             raise client_error("BadRequest", f"the {label} header is longer than {limit} characters")
         if not _PRINTABLE.match(value):
-            raise client_error("BadRequest", f"the {label} header contains control characters")
+            raise client_error("BadRequest", f"the {label} header contains control characters or is not valid UTF-8")
         if label == REPRESENTED_PARTY:
             parts = value.split("/")
             if len(parts) > 2 or not all(parts):

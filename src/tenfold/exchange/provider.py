@@ -59,6 +59,7 @@ def _conf(context: GatewayContext) -> GlobalConf:
 
 def _authenticate(context: GatewayContext, incoming: Incoming, exchange: Exchange) -> None:
     request, index = incoming.request, incoming.index
+    p.check_headers(index)
     exchange.message_id = index.get("x-road-id") or "-"
     incoming.address = address = p.parse_address(request.rel_url.raw_path, request.rel_url.raw_query_string)
     exchange.service = str(address.service)
