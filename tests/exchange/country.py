@@ -92,17 +92,16 @@ class Inbox:
         return web.json_response({"received": True})
 
 
-@dataclass
 class CentralSwitch:
     """CENTRAL's HTTP face; ``down`` makes it unreachable in effect (503 on everything)."""
 
-    central: Central
-    down: bool = False
+    def __init__(self, central: Central):
+        self.central, self.app, self.down = central, central_app(central), False
 
     async def handle(self, request: web.BaseRequest) -> web.Response:
         if self.down:
             return web.Response(status=503, text="CENTRAL is down")
-        reply = await asgi.call(central_app(self.central) if not hasattr(self, "_app") else self._app, request.method,
+        reply = await asgi.call(self.app, request.method,
                                 request.rel_url.raw_path, request.rel_url.raw_query_string, list(request.headers.items()),
                                 await request.read())
         return web.Response(status=reply.status, body=reply.body, headers={
@@ -128,7 +127,6 @@ class Country:
         self.central = Central(self.central_engine, self.topology, self.topology_path,
                                Signer(*self.pki.load_pair(self.pki.central_dir(), "sign")), anchor.ca_pem, self.plan.central_url, 600)
         self.switch = CentralSwitch(self.central)
-        self.switch._app = central_app(self.central)  # type: ignore[attr-defined]
         self.echo, self.inbox = Echo(), Inbox()
         self.gateways: dict[str, Gateway] = {}
         self.loop = asyncio.new_event_loop()

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, insert, select, update
 from tenfold.errors import InvalidInput
 from tenfold.exchange import rights
 from tenfold.exchange.globalconf import CertificateEntry, build_document, sign_document
-from tenfold.exchange.pki import Anchor, PkiDirectory, cert_pem, create_ca, issue, issued_by, load_cert, new_key, serial_of, subject_of
+from tenfold.exchange.pki import Anchor, PkiDirectory, create_ca, issue, issued_by, load_cert, new_key, serial_of, subject_of
 from tenfold.exchange.ports import PortPlan
 from tenfold.exchange.signing import Signer, checkpoint_digest, countersign_digest, verify
 from tenfold.exchange.store import migrate
@@ -192,6 +192,3 @@ def central_app(central: Central) -> FastAPI:
 
     return app
 
-
-def central_pem(pki: PkiDirectory) -> str:
-    return cert_pem(pki.load_pair(pki.central_dir(), "sign")[1]).decode()
