@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +63,9 @@ class DispatcherLock:
             return
         if self.engine.dialect.name == "sqlite":
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+        else:
+            self._handle.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+            self._handle.commit()
         self._handle.close()
         self._handle = None
 
@@ -201,11 +203,3 @@ def _add(total: StepReport, report: StepReport) -> None:
     for name in ("released", "delivered", "messages", "failed", "callbacks"):
         setattr(total, name, getattr(total, name) + getattr(report, name))
     total.problems = (total.problems + report.problems)[-20:]
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True

@@ -79,6 +79,9 @@ def _split(connection: Connection, request: BatchRequest, hashes: list[str]) -> 
 
 def submit(connection: Connection, request: BatchRequest, now: datetime, *, retry_of: dict[str, str] | None = None) -> BatchReceipt:
     """Accept a batch: store it, map every payee, reserve the funds; or refuse it whole."""
+    # Serialise every batch of the program from here on: the duplicate checks and the funds
+    # check below then see what the batch before this one committed.
+    ledger.hold(connection, ledger.account("fund", request.program_id), now)
     hashes = request.instruction_hashes()
     digest = request.request_hash(hashes)
     batches = disbursement_batches

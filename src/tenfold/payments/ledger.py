@@ -54,6 +54,14 @@ def open_program_accounts(connection: Connection, program_id: str, now: datetime
         connection.execute(ledger_accounts.insert(), rows)
 
 
+def hold(connection: Connection, name: str, now: datetime) -> bool:
+    """Take the write lock on an account for the rest of the transaction (a row lock on
+    PostgreSQL; the database's write lock on SQLite, whose driver would otherwise read outside
+    the transaction until the first write). Returns whether the account exists."""
+    result = connection.execute(update(ledger_accounts).where(ledger_accounts.c.account == name).values(updated_at=now))
+    return bool(result.rowcount)
+
+
 def balance(connection: Connection, name: str, *, lock: bool = False) -> int:
     """The materialised balance of a program account; ``lock`` holds the row (PostgreSQL) until
     the transaction ends, so two reservations cannot both spend the same funds."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from tenfold.payments import books, callbacks, instructions, mapper, programs
 from tenfold.payments.config import BankDirectory, PaymentsSettings
@@ -17,6 +19,21 @@ from tenfold.payments.tables import (
     bank_files, disbursement_batches, financial_addresses, payment_instructions, reconciliation_exceptions,
 )
 
+T = TypeVar("T")
+
+
+def _once_more_on_a_race(use_case: Callable[..., T]) -> Callable[..., T]:
+    """Run a use case again when a concurrent one committed the same key first: the second run
+    sees that row and answers by the duplicate rule (replay or conflict) instead of failing."""
+    @functools.wraps(use_case)
+    def run(*args: Any, **kwargs: Any) -> T:
+        try:
+            return use_case(*args, **kwargs)
+        except IntegrityError:
+            return use_case(*args, **kwargs)
+
+    return run
+
 
 class PaymentsService:
     def __init__(self, engine: Engine, directory: BankDirectory, settings: PaymentsSettings,
@@ -25,10 +42,12 @@ class PaymentsService:
         self.router = mapper.Router(directory)
 
     # ---------------------------------------------------------------- programs and budgets
+    @_once_more_on_a_race
     def create_program(self, program_id: str, name: str, currency: str) -> bool:
         with self.engine.begin() as connection:
             return programs.create(connection, program_id, name, currency, self.clock())
 
+    @_once_more_on_a_race
     def allocate(self, program_id: str, allocation_id: str, amount_cents: int) -> bool:
         with self.engine.begin() as connection:
             return programs.allocate(connection, program_id, allocation_id, amount_cents, self.clock())
@@ -38,6 +57,7 @@ class PaymentsService:
             return programs.describe(connection, program_id)
 
     # ---------------------------------------------------------------- the account mapper
+    @_once_more_on_a_race
     def register(self, institution: str, beneficiaries: Sequence[mapper.Beneficiary], callback_url: str | None = None,
                  request_id: str | None = None) -> mapper.Registration:
         with self.engine.begin() as connection:
@@ -45,6 +65,7 @@ class PaymentsService:
             self._registration_callback(connection, callback_url, request_id, result)
             return result
 
+    @_once_more_on_a_race
     def update(self, institution: str, beneficiaries: Sequence[mapper.Beneficiary], *, changed_by: str | None, channel: str,
                reason: str | None, callback_url: str | None = None, request_id: str | None = None) -> mapper.Registration:
         with self.engine.begin() as connection:
@@ -69,6 +90,7 @@ class PaymentsService:
             return found, mapper.changes(connection, found["id"])
 
     # ---------------------------------------------------------------- batches and instructions
+    @_once_more_on_a_race
     def submit(self, request: BatchRequest, retry_of: dict[str, str] | None = None) -> BatchReceipt:
         with self.engine.begin() as connection:
             receipt = instructions.submit(connection, request, self.clock(), retry_of=retry_of)
