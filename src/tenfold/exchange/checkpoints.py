@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from tenfold.exchange.messagelog import Head
 from tenfold.exchange.pki import Anchor, load_cert
 from tenfold.exchange.signing import Signer, checkpoint_digest, countersign_digest, verify
+from tenfold.exchange.store import reason
 from tenfold.exchange.tables import checkpoints
 
 log = logging.getLogger("tenfold.exchange.checkpoints")
@@ -74,7 +75,7 @@ class Checkpointer:
                     await asyncio.to_thread(self.make, head)
                 await self.countersign_pending(session)
             except Exception as error:  # the database is busy: the next round makes up for it
-                log.warning("checkpointing failed, will retry: %s", error)
+                log.warning("checkpointing failed, will retry: %s", reason(error))
 
     def make(self, head: Head) -> dict[str, Any]:
         created_at = datetime.now(UTC)

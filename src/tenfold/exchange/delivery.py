@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable, Sequence
 from sqlalchemy import Engine, select, update
 
 from tenfold.exchange import pubsub
+from tenfold.exchange.store import reason
 from tenfold.exchange.tables import deliveries, events
 from tenfold.storage import outbox
 
@@ -106,8 +107,9 @@ class PushWorker:
             except Exception as failure:  # a defect in sending must not stop the worker
                 error = f"{type(failure).__name__}: {failure}"
             status = await asyncio.to_thread(record_outcome, self.engine, push, error, self.max_attempts, self.base, self.ceiling)
-            if status == "dead":
-                log.warning("delivery %s of event %s to %s is dead-lettered: %s", push.delivery_id, push.event["id"], push.subscriber, error)
+            if status == "dead":  # the reason stays in the database: it may quote what the subscriber said
+                log.warning("delivery %s of event %s to %s is dead-lettered after %s attempts",
+                            push.delivery_id, push.event["id"], push.subscriber, push.attempts + 1)
             if self.on_outcome:
                 self.on_outcome(status)
 
@@ -118,7 +120,7 @@ class PushWorker:
                 if due:
                     await asyncio.gather(*(self._one(p) for p in due))
             except Exception as error:  # the database is busy or away: the deliveries wait in it
-                log.warning("push delivery round failed, will retry: %s", error)
+                log.warning("push delivery round failed, will retry: %s", reason(error))
                 due = []
             if not due:
                 await asyncio.sleep(self.poll)
@@ -148,7 +150,8 @@ class OutboxPublisher:
                                               source_event_id=row.event_id, trace_parent=row.trace_parent)
                     published.append(row.id)
                 except (pubsub.EventInvalid, pubsub.NotFound) as error:
-                    log.error("outbox event %s cannot be published: %s", row.event_id, error)
+                    # No values in the log (they may be personal ids): the reason goes to the outbox row.
+                    log.error("outbox event %s (%s) cannot be published: %s", row.event_id, row.event_type, type(error).__name__)
                     outbox.mark_failed(connection, row.id, str(error))
             outbox.mark_published(connection, published)
         return len(published)
@@ -158,7 +161,7 @@ class OutboxPublisher:
             try:
                 count = await asyncio.to_thread(self.publish_pending)
             except Exception as error:  # the database is busy or away: the outbox keeps the events
-                log.warning("publishing from the outbox failed, will retry: %s", error)
+                log.warning("publishing from the outbox failed, will retry: %s", reason(error))
                 count = 0
             if count == 0:
                 await asyncio.sleep(self.poll)

@@ -43,7 +43,7 @@ from tenfold.exchange.pki import Anchor, PkiDirectory
 from tenfold.exchange.protocol import ExchangeError
 from tenfold.exchange.pubsub_api import ERRORS as PUBSUB_ERRORS, pubsub_router
 from tenfold.exchange.signing import Signer
-from tenfold.exchange.store import migrate
+from tenfold.exchange.store import migrate, reason
 from tenfold.web import create_app
 
 log = logging.getLogger("tenfold.exchange.gateway")
@@ -263,7 +263,7 @@ async def _checkpoint_wal(context: GatewayContext, every: float = 1.0) -> None:
         try:
             await asyncio.to_thread(checkpoint)
         except Exception as error:  # a busy database: try again next time
-            log.warning("WAL checkpoint failed: %s", error)
+            log.warning("WAL checkpoint failed: %s", reason(error))
 
 
 @dataclass
@@ -285,7 +285,7 @@ class OutboxFeed:
             try:
                 count = await asyncio.to_thread(publisher.publish_pending)
             except Exception as error:  # the database is busy or away: the outbox keeps the events
-                log.warning("publishing from the outbox failed, will retry: %s", error)
+                log.warning("publishing from the outbox failed, will retry: %s", reason(error))
                 count = 0
             if count == 0:
                 await asyncio.sleep(settings.poll_seconds)

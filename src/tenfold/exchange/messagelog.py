@@ -31,7 +31,7 @@ from typing import Any, Callable, Literal
 import orjson
 from sqlalchemy import Connection, Engine, select
 
-from tenfold.exchange.store import BatchWriter, Busy
+from tenfold.exchange.store import BatchWriter, Busy, reason
 from tenfold.exchange.tables import messagelog, opmon, tracker
 
 log = logging.getLogger("tenfold.exchange.messagelog")
@@ -167,7 +167,7 @@ class MessageLog:
                 else:
                     head = await loop.run_in_executor(self._executor, self._write, batch, self.head)
             except Exception as error:  # the database refused: nothing of this batch is on record
-                log.error("message log write failed: %s", error)
+                log.error("message log write failed: %s", reason(error))
                 for item in batch:
                     if item.future and not item.future.done():
                         item.future.set_exception(LoggingFailed(str(error)))

@@ -100,6 +100,13 @@ class BatchWriter:
             connection.close()
 
 
+def reason(error: BaseException) -> str:
+    """What went wrong, for a log line: the driver's first line, never the statement's parameters
+    (which may hold personal data)."""
+    message = str(getattr(error, "orig", None) or error).splitlines()
+    return f"{type(error).__name__}: {message[0][:200] if message else ''}"
+
+
 class Busy(Exception):
     """Another process holds the SQLite write lock just now."""
 
