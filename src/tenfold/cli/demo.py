@@ -17,7 +17,9 @@ from typing import Any
 import orjson
 import typer
 
+from tenfold.cli.exchange import demo_section
 from tenfold.cli.output import console, table
+from tenfold.cli.serve import running_country
 from tenfold.errors import TenfoldError
 from tenfold.i18n import _, current_language
 from tenfold.settings import get_settings
@@ -116,11 +118,13 @@ def demo(
     running = start_registries(port)
     try:
         registry_tour(running[0][2])
-        if not once:
-            console.rule(_("The country is running"))
-            console.print(_("Try the URLs above; press Ctrl-C to stop."))
-            while all(p.poll() is None for _m, p, _u in running):
-                time.sleep(1)
+        with running_country() as runtime:  # CENTRAL and every member's gateway and applications
+            demo_section(runtime)
+            if not once:
+                console.rule(_("The country is running"))
+                console.print(_("Try the URLs above; press Ctrl-C to stop."))
+                while all(p.poll() is None for _m, p, _u in running):
+                    time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
