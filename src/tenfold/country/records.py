@@ -62,9 +62,17 @@ class Vocabulary:
 VOCABULARY = Vocabulary()
 
 
+def code_numbers(codes: np.ndarray) -> np.ndarray:
+    """Personal codes (all of one length, digits only) as integers, so numeric order is text
+    order; read from the characters directly, which is much faster than parsing strings."""
+    width = codes.dtype.itemsize // 4
+    digits = np.ascontiguousarray(codes).view(np.uint32).reshape(-1, width).astype(np.int64) - ord("0")
+    return digits @ (10 ** np.arange(width - 1, -1, -1, dtype=np.int64))
+
+
 def person_order(country: Country) -> np.ndarray:
-    """People in personal-code order (codes have one length, so numeric order is text order)."""
-    return np.argsort(country.people.code.astype(np.int64), kind="stable")
+    """People in personal-code order."""
+    return np.argsort(code_numbers(country.people.code), kind="stable")
 
 
 def persons(country: Country) -> Iterator[Record]:
@@ -166,7 +174,7 @@ def registered_births(country: Country) -> np.ndarray:
     """The children whose births are in the register: minors with a mother, by birth date."""
     people = country.people
     minors = np.flatnonzero((age_years(people.birth, country.request.as_of_day) < p.ADULT_AGE) & (people.mother >= 0))
-    return minors[np.lexsort((people.code[minors].astype(np.int64), people.birth[minors]))]
+    return minors[np.lexsort((code_numbers(people.code[minors]), people.birth[minors]))]
 
 
 def municipality_of(country: Country, person: np.ndarray) -> np.ndarray:
@@ -197,7 +205,7 @@ def births(country: Country) -> Iterator[Record]:
 def registered_deaths(country: Country) -> np.ndarray:
     people = country.people
     dead = np.flatnonzero(people.death != NO_DAY)
-    return dead[np.lexsort((people.code[dead].astype(np.int64), people.death[dead]))]
+    return dead[np.lexsort((code_numbers(people.code[dead]), people.death[dead]))]
 
 
 def deaths(country: Country) -> Iterator[Record]:
