@@ -168,3 +168,12 @@ def test_headers_that_are_not_utf8_are_refused_or_logged_safely(country: Country
     served = raw(b"Content-Type: text/plain; name=caf\xe9\r\n")
     assert served.startswith(b"HTTP/1.1 302")
     assert call(country, "GET", ECHO + "/data/after", headers=SIB).status_code == 200
+
+
+def test_made_up_identifiers_do_not_become_metric_labels(country: Country) -> None:
+    for n in range(3):
+        call(country, "GET", f"/r1/DEMO/GOV/POP/registry/made-up-{n}/x", headers=SIB)
+        call(country, "GET", ECHO + "/data/x", headers={"X-Road-Client": f"DEMO/GOV/SIB/nobody{n}"})
+    metrics = httpx.get(country.url("SIB") + "/metrics").text + httpx.get(country.url("POP") + "/metrics").text
+    assert "made-up-" not in metrics and "nobody" not in metrics
+    assert 'service="DEMO/GOV/POP/registry/echo"' in metrics

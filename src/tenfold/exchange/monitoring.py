@@ -40,11 +40,12 @@ class Metrics:
 def record(
     metrics: Metrics, *, role: str, message_id: str | None, client: str | None, service: str | None, method: str,
     status: int, error_type: str | None, request_bytes: int, response_bytes: int, started: float, now: float,
-    trace_id: str | None,
+    trace_id: str | None, known: tuple[bool, bool] = (True, True),
 ) -> dict[str, Any]:
-    """Count the exchange and return its monitoring row."""
+    """Count the exchange and return its monitoring row (identifiers the configuration does not
+    know are counted as ``-``)."""
     seconds = max(now - started, 0.0)
-    metrics.exchanges.labels(role, client or "-", service or "-", str(status)).inc()
+    metrics.exchanges.labels(role, (client if known[0] else None) or "-", (service if known[1] else None) or "-", str(status)).inc()
     metrics.duration.labels(role).observe(seconds)
     return {
         "at": datetime.now(UTC), "role": role, "message_id": message_id, "client": client, "service": service,

@@ -69,6 +69,7 @@ class Exchange:
         assert context.messagelog is not None
         row = monitoring.record(
             context.metrics, role=self.role, message_id=self.message_id, client=self.client, service=self.service,
+            known=_known(context, self.client, self.service),
             method=self.method, status=status, error_type=error_type, request_bytes=self.request_bytes,
             response_bytes=len(body), started=self.started, now=time.perf_counter(), trace_id=self.trace_id,
         )
@@ -80,6 +81,20 @@ class Exchange:
         except LoggingFailed as failure:
             prefix = "Server.ClientProxy" if self.role == "consumer" else "Server.ServerProxy"
             raise ExchangeError(f"{prefix}.LoggingFailed", f"the message log could not be written: {failure}", 503) from None
+
+
+_BUILTIN_CODES = frozenset({"listMethods", "allowedMethods", "getOpenAPI", "api", "pub", "pull"})
+
+
+def _known(context: GatewayContext, client: str | None, service: str | None) -> tuple[bool, bool]:
+    """Whether the client and the service are in the configuration: only those become metric
+    labels, so that made-up identifiers cannot multiply the time series."""
+    conf = context.conf
+    if conf is None:
+        return False, False
+    owner, _slash, code = (service or "").rpartition("/")
+    known_service = service in conf.services or (code in _BUILTIN_CODES and (owner in conf.subsystems or owner in conf.rooms))
+    return bool(client and conf.is_client(client)), known_service
 
 
 def error_response(error: ExchangeError, extra: list[tuple[str, str]] | None = None) -> web.Response:
