@@ -11,7 +11,6 @@ import typer
 from tenfold.cli.bench import app as bench_app
 from tenfold.cli.bench import load, report
 from tenfold.cli.output import console, errors, print_json, progress, table
-from tenfold.cli.serve import APPLICATIONS
 from tenfold.cli.serve import app as serve_app
 from tenfold.errors import InvalidInput
 from tenfold.i18n import _
@@ -171,22 +170,10 @@ def documents_command(as_json: bool = typer.Option(False, "--json", help="Print 
     console.print(table(_("Ingested documents"), [_("document"), _("set"), _("language"), _("format"), _("chunks"), _("title")], rows))
 
 
-def member_application(member_code: str):  # type: ignore[no-untyped-def]
-    """The assistant as a member's application (``app = "assistant"`` in the topology), over that
-    member's own database; ``tenfold serve`` runs it behind the member's gateway."""
-    from tenfold.assistant import get_assistant_settings
-    from tenfold.assistant.api import create_assistant_app
-
-    return create_assistant_app(_service_of(get_assistant_settings().model_copy(update={"member": member_code.upper()})))
-
-
 def _service_of(settings):  # type: ignore[no-untyped-def]
     from tenfold.assistant import open_assistant
 
     return open_assistant(settings=settings)
-
-
-APPLICATIONS.setdefault("assistant", member_application)
 
 
 @serve_app.command("assistant")

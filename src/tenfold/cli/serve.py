@@ -54,8 +54,19 @@ def bank_app(member_code: str):  # type: ignore[no-untyped-def]
     return application(member_code)
 
 
+def assistant_app(member_code: str):  # type: ignore[no-untyped-def]
+    """The policy assistant over the member's own database (SIB in the demo)."""
+    from tenfold.assistant import get_assistant_settings, open_assistant
+    from tenfold.assistant.api import create_assistant_app
+
+    settings = get_assistant_settings().model_copy(update={"member": member_code.upper()})
+    return create_assistant_app(open_assistant(settings=settings))
+
+
 # The applications a member can run, by the name services give in the topology (``app = ...``).
-APPLICATIONS: dict[str, Callable[[str], Any]] = {"registry": registry_app, "payments": payments_app, "bank": bank_app}
+APPLICATIONS: dict[str, Callable[[str], Any]] = {
+    "registry": registry_app, "payments": payments_app, "bank": bank_app, "assistant": assistant_app,
+}
 
 
 def _uvicorn(application: Any, port: int, host: str = "127.0.0.1") -> None:
