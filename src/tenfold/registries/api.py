@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tenfold.errors import InvalidInput
 from tenfold.ids import xroad
+from tenfold.registries import population
 from tenfold.registries.schema import RecordInvalid, UnknownRegistry
 from tenfold.registries.service import AmbiguousQuery, Reader, RecordExists, RecordNotFound, RegistryService
 from tenfold.web import FastJSONResponse, create_app
@@ -248,6 +249,8 @@ def create_registry_app(service: RegistryService) -> FastAPI:
         errors=ERRORS,
     )
     app.include_router(registry_router(service))
+    if population.keeps_population(service):
+        app.include_router(population.population_router(service, reader))
     app.state.service = service
     _document_registries(app, service)
     return app
@@ -265,7 +268,7 @@ def _document_registries(app: FastAPI, service: RegistryService) -> None:
         versions = sorted({s.version for s in service.schemas()})
         for path, path_item in document.get("paths", {}).items():
             for operation in path_item.values():
-                if path.startswith("/data/"):
+                if path.startswith(("/data/", "/population/")):
                     operation["parameters"] = [*HEADER_DOCS, *operation.get("parameters", [])]
                 for parameter in operation.get("parameters", []):
                     if parameter.get("in") != "path":
