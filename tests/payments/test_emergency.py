@@ -11,6 +11,7 @@ import pytest
 from tenfold.errors import InvalidInput
 from tenfold.ids import isikukood
 from tenfold.payments import emergency
+from tenfold.payments.sources import Read
 from tests.payments.world import World, iban
 
 PROGRAM_FILE = """
@@ -38,14 +39,15 @@ class Registries:
         self.persons = [(_code(n, child if n == 4 else adult), (child if n == 4 else adult).isoformat(),
                          "deceased" if n == 5 else "alive") for n in range(1, 9)]
         codes = [p[0] for p in self.persons]
-        self.incomes = [(codes[0], 500_000), (codes[1], 800_000), (codes[1], 200_000), (codes[2], 1_000_000)]
+        self.incomes = [(codes[0], 500_000, 2025), (codes[1], 800_000, 2025), (codes[1], 200_000, 2025), (codes[2], 1_000_000, 2025),
+                        (codes[5], 2_000_000, 2024)]
         self.accounts = [(codes[n - 1], iban(n), True) for n in range(1, 8)] + [(codes[0], iban(21), False)]
-        self.calls: list[tuple[str, str, dict[str, str] | None]] = []
+        self.calls: list[tuple[str, str]] = []
 
-    def fetch(self, service: str, registry: str, fields: Sequence[str], query: dict[str, str] | None = None,
-              progress: Callable[[int, int], None] | None = None) -> list[tuple[Any, ...]]:
-        self.calls.append((service, registry, query))
-        return {"persons": self.persons, "incomes": self.incomes, "accounts": self.accounts}[registry]  # type: ignore[return-value]
+    def fetch_all(self, reads: Sequence[Read], progress: Callable[[str, int, int], None] | None = None) -> list[list[tuple[Any, ...]]]:
+        tables = {"persons": self.persons, "incomes": self.incomes, "accounts": self.accounts}
+        self.calls += [(read.service, read.registry) for read in reads]
+        return [[tuple(row[:len(read.fields)]) for row in tables[read.registry]] for read in reads]  # type: ignore[misc]
 
 
 def test_the_filter_picks_adults_alive_below_the_income_threshold(tmp_path: Path) -> None:
@@ -54,10 +56,10 @@ def test_the_filter_picks_adults_alive_below_the_income_threshold(tmp_path: Path
     source = Registries()
     found = emergency.find_eligible(program, source)
     # 1: 5,000 EUR -> in; 2: 10,000 in total -> out; 3: 10,000 -> out; 4: a child; 5: deceased;
-    # 6, 7: no income -> in; 8: no account -> eligible but unpayable
+    # 6 (income in 2024 only), 7: no income in 2025 -> in; 8: no account -> eligible but unpayable
     assert [iban_ for _code, iban_ in found.eligible] == [iban(1), iban(6), iban(7)]
     assert (found.persons, found.without_account) == (8, 1)
-    assert ("DEMO/GOV/TAX/registry/registry", "incomes", {"year": "2025"}) in source.calls
+    assert ("DEMO/GOV/TAX/registry/registry", "incomes") in source.calls
 
 
 def test_an_emergency_run_pays_each_person_once_even_when_run_again(world: World, tmp_path: Path) -> None:

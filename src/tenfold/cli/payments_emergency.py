@@ -32,9 +32,11 @@ def run_emergency(service: Any, program_file: Path, *, wait: bool, timeout: floa
             bar.advance(tasks[name], done)
 
         found = emergency.find_eligible(program, source, read)
+        phases = {"read_seconds": round(time.monotonic() - started, 1)}
         paying = bar.add_task(_("Registering and paying"), total=max(len(found.eligible), 1))
         submitted = emergency.pay(service, program, found.eligible, service.functional_id_secret(),
                                   lambda n: bar.advance(paying, n))
+        phases["pay_seconds"] = round(time.monotonic() - started - phases["read_seconds"], 1)
         if wait and found.eligible:
             answered = bar.add_task(_("Waiting for the banks"), total=max(submitted.instructions, 1))
 
@@ -54,5 +56,5 @@ def run_emergency(service: Any, program_file: Path, *, wait: bool, timeout: floa
         "batches": len(submitted.batches), "paid": count("settled"), "rejected": count("rejected"), "returned": count("returned"),
         "open": sum(count(s) for s in ("accepted", "released", "sent", "bank_accepted")),
         "paid_amount": format_cents(int(states.get("settled", {}).get("cents", 0))),
-        "seconds": round(time.monotonic() - started, 1),
+        "seconds": round(time.monotonic() - started, 1), **phases,
     }

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Annotated, Any, AsyncIterator, Literal
 
-from fastapi import FastAPI, Header, Path, Query
+from fastapi import FastAPI, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenfold.errors import InvalidInput
@@ -196,6 +196,16 @@ def _batch_routes(app: FastAPI, service: PaymentsService) -> None:
         service.batch(batchId)
         return FastJSONResponse({"instructions": service.instructions_of(batchId, state, offset, limit)})
 
+    @app.get("/batchtransactions/{batchId}/files", summary="The pain.001 files a batch was released in, one per bank")
+    def files(batchId: str = Path(..., pattern=r"^B[A-Z2-7]{11}$")) -> Any:
+        service.batch(batchId)
+        return FastJSONResponse({"files": service.bank_files_of(batchId)})
+
+    @app.get("/bankFiles/{fileId}", summary="One pain.001 file as sent to its bank",
+             responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}}}})
+    def bank_file(fileId: str = Path(..., pattern=r"^B[A-Z2-7]{11}-[A-Z0-9]{1,20}$")) -> Response:
+        return Response(service.bank_file(fileId), media_type="application/xml")
+
     @app.get("/instructions/{requestId}", summary="One instruction of the calling institution")
     def instruction(requestId: str = Path(..., pattern=ID), institution: Institution = None, client: Client = None) -> Any:
         return FastJSONResponse(service.instruction(_who(institution, client), requestId))
@@ -229,6 +239,10 @@ def _treasury_routes(app: FastAPI, service: PaymentsService) -> None:
     def exceptions(limit: int = Query(100, ge=1, le=1000)) -> Any:
         rows = service.exceptions(limit)
         return FastJSONResponse({"exceptions": [{**r, "created_at": r["created_at"].isoformat()} for r in rows]})
+
+    @app.get("/reconciliation/messages", summary="The banks' messages the treasury applied, newest first")
+    def applied(limit: int = Query(100, ge=1, le=1000)) -> Any:
+        return FastJSONResponse({"messages": service.bank_messages(limit)})
 
     @app.get("/status", summary="The treasury's summary (what `tenfold payments status --json` prints)")
     def status() -> Any:

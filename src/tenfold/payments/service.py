@@ -15,8 +15,9 @@ from tenfold.payments.errors import NotFound, NotRetryable
 from tenfold.payments.models import (
     BANK_ACCEPTED, OPEN, REJECTED, RETURNED, SENT, BatchReceipt, BatchRequest, InstructionRequest, end_to_end_id,
 )
+from tenfold.payments.money import format_cents
 from tenfold.payments.tables import (
-    bank_files, disbursement_batches, financial_addresses, payment_instructions, reconciliation_exceptions,
+    bank_files, bank_messages, disbursement_batches, financial_addresses, payment_instructions, reconciliation_exceptions,
 )
 
 T = TypeVar("T")
@@ -177,6 +178,29 @@ class PaymentsService:
             query = query.where(t.c.program_id == program_id)
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
+
+    def bank_files_of(self, batch_id: str) -> list[dict[str, Any]]:
+        f = bank_files
+        columns = (f.c.file_id, f.c.bank, f.c.channel, f.c.state, f.c.tx_count, f.c.ctrl_sum_cents, f.c.sha256, f.c.reason_code)
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(*columns).where(f.c.batch_id == batch_id).order_by(f.c.file_id)).mappings().all()
+        return [{"fileId": r["file_id"], "bank": r["bank"], "channel": r["channel"], "state": r["state"], "transactions": r["tx_count"],
+                 "controlSum": format_cents(r["ctrl_sum_cents"]), "sha256": r["sha256"], "reasonCode": r["reason_code"]} for r in rows]
+
+    def bank_file(self, file_id: str) -> bytes:
+        from tenfold.payments import release
+
+        with self.engine.connect() as connection:
+            if connection.execute(select(bank_files.c.file_id).where(bank_files.c.file_id == file_id)).first() is None:
+                raise NotFound(f"no bank file {file_id!r}")
+            return release.content(connection, file_id)
+
+    def bank_messages(self, limit: int = 100) -> list[dict[str, Any]]:
+        m = bank_messages
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(m).order_by(m.c.id.desc()).limit(limit)).mappings().all()
+        return [{"bank": r["bank"], "kind": r["kind"], "messageId": r["message_id"], "source": r["source"], "entries": r["entries"],
+                 "matched": r["matched"], "unmatched": r["unmatched"], "receivedAt": r["received_at"].isoformat()} for r in rows]
 
     def callback_keys(self) -> dict[str, Any]:
         with self.engine.begin() as connection:

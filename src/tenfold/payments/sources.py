@@ -22,9 +22,21 @@ CONCURRENCY = 6
 Rows = list[tuple[Any, ...]]
 
 
+@dataclass(frozen=True)
+class Read:
+    """One registry to read whole: where, which registry, which fields, which filter."""
+
+    service: str
+    registry: str
+    fields: tuple[str, ...]
+    query: tuple[tuple[str, str], ...] = ()
+
+
+Progress = Callable[[str, int, int], None]
+
+
 class RegistrySource(Protocol):
-    def fetch(self, service: str, registry: str, fields: Sequence[str], query: dict[str, str] | None = None,
-              progress: Callable[[int, int], None] | None = None) -> Rows: ...
+    def fetch_all(self, reads: Sequence[Read], progress: Progress | None = None) -> list[Rows]: ...
 
 
 class SourceFailed(BankUnreachable):
@@ -41,36 +53,41 @@ class ExchangeSource:
     concurrency: int = CONCURRENCY
     timeout: float = 120.0
 
-    def fetch(self, service: str, registry: str, fields: Sequence[str], query: dict[str, str] | None = None,
-              progress: Callable[[int, int], None] | None = None) -> Rows:
-        """Every record of ``registry`` (version 1.0) at ``service`` (``DEMO/GOV/POP/registry/registry``),
-        as tuples of ``fields``."""
-        return asyncio.run(self._fetch(service, registry, list(fields), query or {}, progress))
+    def fetch_all(self, reads: Sequence[Read], progress: Progress | None = None) -> list[Rows]:
+        """Every record of each registry (version 1.0) as tuples of its fields; the registries
+        are read at the same time, each provider a few pages at a time."""
+        return asyncio.run(self._fetch_all(reads, progress))
 
-    async def _fetch(self, service: str, registry: str, fields: list[str], query: dict[str, str],
-                     progress: Callable[[int, int], None] | None) -> Rows:
+    async def _fetch_all(self, reads: Sequence[Read], progress: Progress | None) -> list[Rows]:
         headers = {"X-Road-Client": self.client, "X-Road-Purpose": self.purpose}
-        connector = aiohttp.TCPConnector(limit=self.concurrency)
+        connector = aiohttp.TCPConnector(limit=self.concurrency * max(len(reads), 1))
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=headers) as session:
-            first = await self._page(session, service, registry, query, 1)
-            count = int(first["count"])
-            pages = max(1, -(-count // PAGE_SIZE))
-            rows = _pick(first["results"], fields)
+            per_provider: dict[str, asyncio.Semaphore] = {}
+            return list(await asyncio.gather(*(
+                self._fetch(session, read, per_provider.setdefault(read.service, asyncio.Semaphore(self.concurrency)), progress)
+                for read in reads)))
+
+    async def _fetch(self, session: aiohttp.ClientSession, read: Read, semaphore: asyncio.Semaphore,
+                     progress: Progress | None) -> Rows:
+        query, fields = dict(read.query), list(read.fields)
+        async with semaphore:
+            first = await self._page(session, read.service, read.registry, query, 1)
+        count = int(first["count"])
+        rows = _pick(first["results"], fields)
+        if progress:
+            progress(read.registry, len(rows), count)
+
+        async def one(page: int) -> Rows:
+            async with semaphore:
+                picked = _pick((await self._page(session, read.service, read.registry, query, page))["results"], fields)
             if progress:
-                progress(len(rows), count)
-            semaphore = asyncio.Semaphore(self.concurrency)
+                progress(read.registry, len(picked), count)
+            return picked
 
-            async def one(page: int) -> Rows:
-                async with semaphore:
-                    picked = _pick((await self._page(session, service, registry, query, page))["results"], fields)
-                if progress:
-                    progress(len(picked), count)
-                return picked
-
-            for chunk in await asyncio.gather(*(one(page) for page in range(2, pages + 1))):
-                rows.extend(chunk)
-            return rows
+        for chunk in await asyncio.gather(*(one(page) for page in range(2, max(1, -(-count // PAGE_SIZE)) + 1))):
+            rows.extend(chunk)
+        return rows
 
     async def _page(self, session: aiohttp.ClientSession, service: str, registry: str, query: dict[str, str], page: int) -> dict[str, Any]:
         params = {"page": str(page), "pageSize": str(PAGE_SIZE), **{f"query.{k}": v for k, v in query.items()}}
