@@ -15,7 +15,7 @@ from tests.country.conftest import records_of
 
 REGISTRIES = [("POP", "persons"), ("POP", "addresses"), ("POP", "relations"), ("POP", "births"), ("POP", "deaths"),
               ("TAX", "incomes"), ("TAX", "accounts"), ("LAND", "parcels"), ("VEH", "vehicles"),
-              ("BANK1", "customer-accounts"), ("BANK2", "customer-accounts")]
+              ("BANK1", "customer-accounts"), ("BANK2", "customer-accounts"), ("PEN", "pensions")]
 
 
 @pytest.mark.parametrize(("member", "registry"), REGISTRIES)
@@ -92,3 +92,14 @@ def test_records_validate_at_the_ends_of_the_as_of_range(as_of: str) -> None:
                        ("vehicles", country_records.vehicles(country)), ("births", country_records.births(country))):
         for _id, document in list(rows)[:200]:
             catalogue().get(name, "1.0").validate(orjson.loads(document))
+
+
+def test_the_pension_register_holds_the_living_who_had_pension_income_last_year(written) -> None:
+    settings, outcome = written
+    last = outcome.request.as_of.year - 1
+    pensions = records_of(settings, "PEN", "pensions")
+    living = {p["ID"] for p in records_of(settings, "POP", "persons") if p["status"] == "alive"}
+    paid = {i["personId"]: i["amountCents"] for i in records_of(settings, "TAX", "incomes") if i["kind"] == "pension" and i["year"] == last}
+    assert {p["personId"] for p in pensions} == set(paid) & living
+    for pension in pensions[:200]:
+        assert pension["monthlyAmountCents"] == paid[pension["personId"]] // 12 and pension["status"] == "active"

@@ -283,3 +283,22 @@ def vehicles(country: Country) -> Iterator[Record]:
             f'{{"ID":"{vin}","registrationNumber":"{plate}","ownerId":"{owner}","make":{make},"model":{name},'
             f'"category":"{category}","firstRegistration":"{first}","valueCents":{value}}}'
         ).encode()
+
+
+def pensions(country: Country) -> Iterator[Record]:
+    """The pension centre's register: everyone alive who had pension income at the tax board in the
+    last year draws a state pension of a twelfth of that income a month, paid since the month
+    after they reached the retirement age."""
+    i, people = country.incomes, country.people
+    last = country.request.as_of.year - 1
+    chosen = np.flatnonzero((i.year == last) & (i.kind == INCOME_KINDS.index("pension")) & (people.death[i.person] == NO_DAY))
+    chosen = chosen[np.argsort(code_numbers(people.code[i.person[chosen]]), kind="stable")]
+    who = i.person[chosen]
+    rows = zip(numbered("P-", 0, len(chosen)), people.code[who].tolist(), (i.amount_cents[chosen] // 12).tolist(),
+               iso_dates(people.birth[who]))
+    for id_, person, monthly, born in rows:
+        year, month = int(born[:4]) + p.RETIREMENT_AGE + int(born[5:7]) // 12, int(born[5:7]) % 12 + 1
+        yield id_, (
+            f'{{"ID":"{id_}","personId":"{person}","kind":"old_age","monthlyAmountCents":{monthly},"currency":"{p.CURRENCY}",'
+            f'"since":"{year:04d}-{month:02d}-01","status":"active","stoppedFrom":null,"stopReason":null}}'
+        ).encode()

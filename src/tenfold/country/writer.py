@@ -50,6 +50,7 @@ PRODUCERS: dict[str, Producer] = {
     "customer-accounts": lambda country, member: records.customer_accounts(country, bank_of(member)),
     "parcels": lambda country, member: records.parcels(country),
     "vehicles": lambda country, member: records.vehicles(country),
+    "pensions": lambda country, member: records.pensions(country),
 }
 
 
