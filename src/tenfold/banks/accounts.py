@@ -10,22 +10,29 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from tenfold.registries import Reader, open_service
 from tenfold.registries import store as registry_store
 
 REGISTRY = "customer-accounts"
 VERSION = "1.0"
+CHUNK = 500
 
 
 def statuses(connection: Connection, ibans: Iterable[str]) -> dict[str, str]:
-    """IBAN -> ``open`` or ``closed``; an IBAN the bank does not keep is absent."""
+    """IBAN -> ``open`` or ``closed``; an IBAN the bank does not keep is absent.
+
+    The registry's storage adapter reads one key at a time (about 90 µs each through SQLAlchemy);
+    a file of 10,000 credits is checked with a few ``IN`` queries on the same rows instead."""
+    records = registry_store.records
+    wanted = list(ibans)
     found = {}
-    for iban in ibans:
-        record = registry_store.get(connection, REGISTRY, iban)
-        if record is not None:
-            found[iban] = str(record.get("status", "open"))
+    for start in range(0, len(wanted), CHUNK):
+        query = select(records.c.record_id, records.c.data).where(
+            records.c.registry == REGISTRY, records.c.record_id.in_(wanted[start:start + CHUNK]))
+        for iban, data in connection.execute(query):
+            found[iban] = str((data or {}).get("status", "open"))
     return found
 
 

@@ -41,6 +41,12 @@ class PaymentFile:
     transfers: list[Transfer]
 
 
+_NS = {"p": NAMESPACE}
+_E2E = etree.XPath("string(p:PmtId/p:EndToEndId)", namespaces=_NS)
+_AMOUNT = etree.XPath("p:Amt/p:InstdAmt", namespaces=_NS)
+_IBAN = etree.XPath("string(p:CdtrAcct/p:Id/p:IBAN)", namespaces=_NS)
+
+
 @lru_cache(maxsize=1)
 def _schema() -> etree.XMLSchema:
     spec = importlib.util.find_spec("sepaxml")
@@ -72,11 +78,10 @@ def read(content: bytes) -> PaymentFile:
     if len(payments) != 1:
         raise Unreadable("the bank takes one payment information block per file", message_id)
     payment = payments[0]
-    transfers = [
-        Transfer(tx.findtext(f"{N}PmtId/{N}EndToEndId") or "", _cents(tx.findtext(f"{N}Amt/{N}InstdAmt")),
-                 tx.find(f"{N}Amt/{N}InstdAmt").get("Ccy", ""), tx.findtext(f"{N}CdtrAcct/{N}Id/{N}IBAN") or "")
-        for tx in payment.iterfind(f"{N}CdtTrfTxInf")
-    ]
+    transfers = []
+    for tx in payment.iterfind(f"{N}CdtTrfTxInf"):
+        amount = _AMOUNT(tx)[0]
+        transfers.append(Transfer(str(_E2E(tx)), _cents(amount.text), amount.get("Ccy", ""), str(_IBAN(tx))))
     return PaymentFile(
         message_id or "", payment.findtext(f"{N}PmtInfId") or "", int(header.findtext(f"{N}NbOfTxs") or 0),
         _cents(header.findtext(f"{N}CtrlSum") or "0"), payment.findtext(f"{N}DbtrAcct/{N}Id/{N}IBAN") or "",

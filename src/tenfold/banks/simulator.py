@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Connection, Engine, func, select, update
 
-from tenfold.banks import accounts, messages
+from tenfold.banks import _bulk, accounts, messages
 from tenfold.banks.config import BankSettings, Faults, Identity, bank_settings, identity
 from tenfold.banks.pain001 import PaymentFile, Unreadable, read
 from tenfold.banks.tables import arrivals, entries, outgoing, returns, state, transactions
@@ -132,10 +132,9 @@ class BankSimulator:
         total = sum(t.amount_cents for t in parsed.transfers)
         arrival_id = self._arrival(connection, parsed.message_id, parsed.payment_info_id, digest, source, channel, sender, outcome,
                                    problem, len(parsed.transfers), total, now)
-        connection.execute(transactions.insert(), [
-            {"arrival_id": arrival_id, "end_to_end_id": t.end_to_end_id, "amount_cents": t.amount_cents,
-             "creditor_iban": t.creditor_iban, "status": status, "reason_code": reason}
-            for t, (status, reason) in zip(parsed.transfers, verdicts)])
+        _bulk.insert_rows(connection, transactions, ("arrival_id", "end_to_end_id", "amount_cents", "creditor_iban", "status", "reason_code"),
+                          [(arrival_id, t.end_to_end_id, t.amount_cents, t.creditor_iban, status, reason)
+                           for t, (status, reason) in zip(parsed.transfers, verdicts)])
         if problem is None:
             self._set(connection, "treasury_iban", parsed.debtor_iban)
             self._book(connection, arrival_id, parsed.message_id, credited, now, faults)
@@ -172,10 +171,9 @@ class BankSimulator:
               faults: Faults) -> None:
         if not credited:
             return
-        connection.execute(entries.insert(), [
-            {"reference": f"{self.identity.code}{arrival_id:08d}T{n:06d}", "kind": "payment", "credit": False,
-             "amount_cents": t.amount_cents, "end_to_end_id": t.end_to_end_id, "arrival_id": arrival_id, "booked_at": now}
-            for n, t in enumerate(credited, start=1)])
+        _bulk.insert_rows(connection, entries, ("reference", "kind", "credit", "amount_cents", "end_to_end_id", "arrival_id", "booked_at"),
+                          [(f"{self.identity.code}{arrival_id:08d}T{n:06d}", "payment", False, t.amount_cents, t.end_to_end_id,
+                            arrival_id, now) for n, t in enumerate(credited, start=1)])
         due = now + timedelta(seconds=faults.return_delay_seconds)
         later = [{"end_to_end_id": t.end_to_end_id, "arrival_id": arrival_id, "original_message_id": message_id,
                   "amount_cents": t.amount_cents, "due_at": due, "done": False,

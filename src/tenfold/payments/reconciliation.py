@@ -57,6 +57,7 @@ class _Work:
     applied: Applied
     changes: dict[str, list[tuple[str, str | None]]] = field(default_factory=lambda: defaultdict(list))
     statement: list[str] = field(default_factory=list)
+    accept_rest: tuple[str, str] | None = None
     exceptions: list[tuple[str, str | None, int | None, str]] = field(default_factory=list)
 
     def problem(self, kind: str, e2e: str | None, amount: int | None, detail: str) -> None:
@@ -145,17 +146,22 @@ def _status_report(connection: Connection, work: _Work, report: StatusReport, no
             work.problem("unknown_original", tx.end_to_end_id if tx else None, None,
                          f"a status report on {report.original_message_id}, which the treasury did not send to {work.bank}")
         return
-    t = payment_instructions
-    seqs = connection.execute(select(t.c.seq).where(t.c.batch_id == file["batch_id"], t.c.bank == work.bank)).scalars()
-    work.rows = load(connection, [end_to_end_id(file["batch_id"], s) for s in seqs])
+    group = report.group_status
+    accepting = group in ACCEPTING
+    if accepting:  # only the listed transactions are read; the rest is accepted in one statement
+        work.rows = load(connection, [tx.end_to_end_id for tx in report.transactions])
+        work.accept_rest = (file["batch_id"], work.bank)
+    else:
+        t = payment_instructions
+        seqs = connection.execute(select(t.c.seq).where(t.c.batch_id == file["batch_id"], t.c.bank == work.bank)).scalars()
+        work.rows = load(connection, [end_to_end_id(file["batch_id"], s) for s in seqs])
     listed = set()
     for tx in report.transactions:
         listed.add(tx.end_to_end_id)
         target = REJECTED if tx.status == "RJCT" else SETTLED if tx.status == "ACSC" else BANK_ACCEPTED
         work.move(tx.end_to_end_id, target, tx.reason_code or ("MS03" if target == REJECTED else None))
-    group = report.group_status
-    if group in ("RJCT", "ACSC") or group in ACCEPTING:
-        target = REJECTED if group == "RJCT" else SETTLED if group == "ACSC" else BANK_ACCEPTED
+    if group in ("RJCT", "ACSC"):
+        target = REJECTED if group == "RJCT" else SETTLED
         for e2e in sorted(set(work.rows) - listed):
             work.move(e2e, target, report.group_reason or ("MS03" if target == REJECTED else None))
     state = {"RJCT": "rejected", "PART": "partial"}.get(group or "", "accepted")
@@ -200,10 +206,28 @@ def _commit(connection: Connection, work: _Work, now: datetime) -> None:
         journals.append((f"reverse:{e2e}", ledger.account("fund", row["program_id"]), ledger.beneficiary_account(row["beneficiary_id"]),
                          row["amount_cents"]))
     ledger.post(connection, "reverse", journals, now)
-    if work.statement:
-        _bulk.update_rows(connection, t, ("statement_id",), ("batch_id", "seq"),
-                          [(work.message_id, *split_end_to_end_id(e)) for e in work.statement])  # type: ignore[misc]
+    if work.accept_rest is not None:
+        batch_id, bank = work.accept_rest
+        accepted = connection.execute(update(t).where(t.c.batch_id == batch_id, t.c.bank == bank, t.c.state.in_((RELEASED, SENT)))
+                                      .values(state=BANK_ACCEPTED, updated_at=now)).rowcount
+        work.applied.entries += accepted
+        work.applied.matched += accepted
+        work.applied.batches.add(batch_id)
+    _mark_statement(connection, work.message_id, work.statement)
     record(connection, work.bank, work.exceptions, work.message_id, now)
+
+
+def _mark_statement(connection: Connection, message_id: str, e2e_ids: list[str]) -> None:
+    """Note on each instruction the statement that showed it (one statement per batch and chunk)."""
+    by_batch: dict[str, list[int]] = defaultdict(list)
+    for e2e in e2e_ids:
+        batch_id, seq = split_end_to_end_id(e2e)  # type: ignore[misc]
+        by_batch[batch_id].append(seq)
+    t = payment_instructions
+    for batch_id, seqs in by_batch.items():
+        for start in range(0, len(seqs), CHUNK):
+            connection.execute(update(t).where(t.c.batch_id == batch_id, t.c.seq.in_(seqs[start:start + CHUNK]))
+                               .values(statement_id=message_id))
 
 
 def record(connection: Connection, bank: str, problems: list[tuple[str, str | None, int | None, str]], message_id: str | None,
