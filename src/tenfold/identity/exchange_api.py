@@ -1,7 +1,8 @@
 """The services the provider offers through the exchange (its gateway forwards them here):
 
-- ``inbox``: events pushed from the rooms the ``identity`` subsystem subscribes to (``death``);
-- ``actions``: what the provider did about a person (for the family's timeline);
+- ``tellUsOnce`` (the ``identity`` subsystem's inbox): events pushed from the rooms it subscribes
+  to (``POST /tell-us-once/death``), and what the provider did about a person
+  (``GET /tell-us-once/actions?personId=``, for the family's timeline);
 - ``ekyc``: a person's identity claims for a data consumer, e.g. a bank opening an account. The
   topology marks this service ``lawful_basis = "consent"``: the provider's gateway releases a
   request only when the person has consented (CONSENT member) under its data agreement.
@@ -49,7 +50,7 @@ class KycRequest(BaseModel):
 def exchange_router(provider: IdentityProvider) -> APIRouter:
     router = APIRouter(tags=["services through the exchange"])
 
-    @router.post("/inbox/{event_type}", summary="Receive an event pushed from a room (idempotent on the event id)")
+    @router.post("/tell-us-once/{event_type}", summary="Receive an event pushed from a room (idempotent on the event id)")
     async def inbox(event_type: str, item: PushedEvent, client: str = Client) -> FastJSONResponse:
         xroad.parse_client(client)
         if event_type != item.eventType:
@@ -59,7 +60,7 @@ def exchange_router(provider: IdentityProvider) -> APIRouter:
         action = await run_in_threadpool(events.record_death, provider.engine, item.id, item.event, provider.clock)
         return FastJSONResponse({"eventId": item.id, "action": action})
 
-    @router.get("/actions", summary="What the identity provider did about a person, newest first")
+    @router.get("/tell-us-once/actions", summary="What the identity provider did about a person, newest first")
     async def actions(personId: str = Query(min_length=1, max_length=32), offset: int = Query(0, ge=0, le=10**6),
                       limit: int = Query(50, ge=1, le=events.MAX_LIMIT), client: str = Client) -> FastJSONResponse:
         found = await run_in_threadpool(events.actions_for, provider.engine, personId, offset, limit)
