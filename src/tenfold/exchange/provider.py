@@ -14,7 +14,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from tenfold.errors import InvalidInput
-from tenfold.exchange import asgi, protocol as p, tracker
+from tenfold.exchange import asgi, consent, protocol as p, tracker
 from tenfold.exchange.context import GatewayContext
 from tenfold.exchange.globalconf import GlobalConf, ServiceEntry
 from tenfold.exchange.http import Unreachable
@@ -40,6 +40,7 @@ class Incoming:
     address: ServiceAddress | None = None
     client: str = ""
     trace: p.TraceParent | None = None
+    basis: tracker.LawfulBasis | None = None  # what the request rests on (checked with CONSENT when consent)
 
     @property
     def request_id(self) -> str:
@@ -122,6 +123,7 @@ async def _dispatch(context: GatewayContext, incoming: Incoming) -> tuple[asgi.R
     if not inbox_push and not context.rights.allows(entry.id, client, method, path):
         raise provider_error("AccessDenied", f"Request is not allowed: {service} for {client} ({method} {path})", 403)
     persons = _finder(context, entry).persons(path, incoming.address.query, incoming.body, incoming.index.get("x-road-represented-party"))
+    incoming.basis = await consent.lawful_basis(context, entry, client, persons)
     if entry.service.app == GATEWAY_APP:
         return await _builtin(context, incoming), persons
     return await _forward(context, incoming, entry), persons
@@ -198,7 +200,7 @@ async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Respo
         out = _signed(context, reply.status, p.response_headers(reply.headers) + _x_road(exchange, incoming), reply.body, incoming.request_hash)
         rows = tracker.rows_for(persons, at=datetime.now(UTC), client=exchange.client or "", service=exchange.service or "",
                                 purpose=index.get("x-road-purpose"), user_id=index.get("x-road-userid"),
-                                issue=index.get("x-road-issue"), message_id=exchange.message_id or "-")
+                                issue=index.get("x-road-issue"), message_id=exchange.message_id or "-", basis=incoming.basis)
         meta = {"status": reply.status, "headers": x_road_headers(out), "signature": out[-2][1], "signer": context.signer.serial}
         await exchange.finish(context, reply.status, meta, reply.body, rows, error_type=None)
         return web.Response(status=reply.status, body=reply.body, headers=CIMultiDict(out))

@@ -50,6 +50,9 @@ tracker = Table(
     Column("user_id", String(64), nullable=True),
     Column("issue", String(255), nullable=True),
     Column("message_id", String(255), nullable=False),
+    Column("lawful_basis", String(32), nullable=True),  # the service's declared basis (public_task, consent...)
+    Column("data_agreement", String(64), nullable=True),  # for consent: the agreement ...
+    Column("consent_record", String(64), nullable=True),  # ... and the person's consent record
     Index("ix_exchange_tracker_person", "person_id", "at"),
 )
 

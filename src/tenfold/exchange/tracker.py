@@ -103,12 +103,24 @@ def _valid_codes(values: Iterable[Any]) -> list[str]:
     return result
 
 
+@dataclass(frozen=True)
+class LawfulBasis:
+    """What a request for personal data rests on (the service's declaration), and for consent
+    the data agreement and each person's consent record (in the order of the persons)."""
+
+    basis: str
+    data_agreement: str | None = None
+    consent_records: tuple[str, ...] = ()
+
+
 def rows_for(persons: list[str], *, at: datetime, client: str, service: str, purpose: str | None,
-             user_id: str | None, issue: str | None, message_id: str) -> list[dict[str, Any]]:
+             user_id: str | None, issue: str | None, message_id: str, basis: LawfulBasis | None = None) -> list[dict[str, Any]]:
+    records = basis.consent_records if basis else ()
     return [
         {"person_id": p, "at": at, "client": client, "service": service, "purpose": purpose,
-         "user_id": user_id, "issue": issue, "message_id": message_id}
-        for p in persons
+         "user_id": user_id, "issue": issue, "message_id": message_id, "lawful_basis": basis.basis if basis else None,
+         "data_agreement": basis.data_agreement if basis else None, "consent_record": records[i] if i < len(records) else None}
+        for i, p in enumerate(persons)
     ]
 
 
@@ -123,6 +135,7 @@ def find_usage(engine: Engine, person_id: str, offset: int = 0, limit: int = 100
         return [
             {"logtime": r["at"].isoformat().replace("+00:00", "Z"), "receiver": "/".join(r["client"].split("/")[:3]),
              "client": r["client"], "service": r["service"], "action": r["purpose"], "purpose": r["purpose"],
-             "userId": r["user_id"], "issue": r["issue"], "messageId": r["message_id"]}
+             "userId": r["user_id"], "issue": r["issue"], "messageId": r["message_id"], "lawfulBasis": r["lawful_basis"],
+             "dataAgreement": r["data_agreement"], "consentRecordId": r["consent_record"]}
             for r in connection.execute(query).mappings()
         ]
