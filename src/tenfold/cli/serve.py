@@ -63,9 +63,24 @@ def assistant_app(member_code: str):  # type: ignore[no-untyped-def]
     return create_assistant_app(open_assistant(settings=settings))
 
 
+def lifeevents_app(member_code: str):  # type: ignore[no-untyped-def]
+    """SIB's proactive benefits (offers, decisions, exceptions, assistance, timeline) with its inbox and worker."""
+    from tenfold.lifeevents.api import application
+
+    return application(member_code)
+
+
+def tellusonce_app(member_code: str):  # type: ignore[no-untyped-def]
+    """A member's Tell-Us-Once subscriber: acts on deaths on its own data and lists what it did."""
+    from tenfold.tellusonce.api import application
+
+    return application(member_code)
+
+
 # The applications a member can run, by the name services give in the topology (``app = ...``).
 APPLICATIONS: dict[str, Callable[[str], Any]] = {
     "registry": registry_app, "payments": payments_app, "bank": bank_app, "assistant": assistant_app,
+    "lifeevents": lifeevents_app, "tellusonce": tellusonce_app,
 }
 
 
