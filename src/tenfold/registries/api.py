@@ -10,11 +10,14 @@ more than the call itself. The process scales out with more workers, not more th
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Mapping
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenfold.errors import InvalidInput
 from tenfold.ids import xroad
@@ -48,8 +51,8 @@ class QueryWriteBody(BaseModel):
     write: Content
 
 
-def _header_value(request: Request, name: str, limit: int = 500) -> str | None:
-    value = request.headers.get(name)
+def _header_value(headers: Mapping[str, str], name: str, limit: int = 500) -> str | None:
+    value = headers.get(name)
     if value is None:
         return None
     if len(value) > limit:
@@ -57,15 +60,12 @@ def _header_value(request: Request, name: str, limit: int = 500) -> str | None:
     return value
 
 
-async def reader(request: Request) -> Reader:
-    """Who is reading: the caller's subsystem id is required (any of the three header names).
-
-    The headers are read from the request directly rather than declared as FastAPI header
-    parameters (that costs more per request than the registry read); the OpenAPI document
-    still lists them (see ``_document_registries``)."""
+def reader_of(headers: Mapping[str, str]) -> Reader:
+    """Who is reading, from the request headers (the first value of each, by name in any
+    case): the caller's subsystem id is required (any of the three header names)."""
     raw = None
     for name in CLIENT_HEADERS:
-        raw = _header_value(request, name)
+        raw = _header_value(headers, name)
         if raw is not None:
             break
     if raw is None:
@@ -76,11 +76,20 @@ async def reader(request: Request) -> Reader:
         raise InvalidInput(f"Information-Mediator-Client: {error}") from None
     return Reader(
         client=str(client),
-        user_id=_header_value(request, "X-Road-UserId", 64),
-        purpose=_header_value(request, "X-Road-Purpose"),
-        issue=_header_value(request, "X-Road-Issue", 255),
-        message_id=_header_value(request, "X-Road-Id", 100),
+        user_id=_header_value(headers, "X-Road-UserId", 64),
+        purpose=_header_value(headers, "X-Road-Purpose"),
+        issue=_header_value(headers, "X-Road-Issue", 255),
+        message_id=_header_value(headers, "X-Road-Id", 100),
     )
+
+
+async def reader(request: Request) -> Reader:
+    """The FastAPI dependency of every data call (see :func:`reader_of`).
+
+    The headers are read from the request directly rather than declared as FastAPI header
+    parameters (that costs more per request than the registry read); the OpenAPI document
+    still lists them (see ``_document_registries``)."""
+    return reader_of(request.headers)
 
 
 HEADER_DOCS = [
@@ -194,12 +203,11 @@ def registry_router(service: RegistryService) -> APIRouter:
 
     @router.post("/data/{registry}/{version}/read", summary="Read one record", responses={404: {"description": "no record found"}})
     async def read(registry: str, version: str, body: QueryBody, who: Reader = Depends(reader)) -> FastJSONResponse:
-        return FastJSONResponse({"content": service.read(who, registry, version, body.query.content)})
+        return read_reply(service, who, registry, version, body.query.content)
 
     @router.post("/data/{registry}/{version}/exists", summary="Whether a record exists")
     async def exists(registry: str, version: str, body: QueryBody, who: Reader = Depends(reader)) -> FastJSONResponse:
-        found = service.exists(who, registry, version, body.query.content)
-        return FastJSONResponse({"answer": {"status": found, "message": "Object found from database" if found else "Object not found from database"}})
+        return exists_reply(service, who, registry, version, body.query.content)
 
     @router.put("/data/{registry}/{version}/update", summary="Update one record")
     async def update(registry: str, version: str, body: QueryWriteBody, who: Reader = Depends(reader)) -> FastJSONResponse:
@@ -239,6 +247,15 @@ def registry_router(service: RegistryService) -> APIRouter:
     return router
 
 
+def read_reply(service: RegistryService, who: Reader, registry: str, version: str, content: dict[str, Any]) -> FastJSONResponse:
+    return FastJSONResponse({"content": service.read(who, registry, version, content)})
+
+
+def exists_reply(service: RegistryService, who: Reader, registry: str, version: str, content: dict[str, Any]) -> FastJSONResponse:
+    found = service.exists(who, registry, version, content)
+    return FastJSONResponse({"answer": {"status": found, "message": "Object found from database" if found else "Object not found from database"}})
+
+
 ERRORS = {RecordInvalid: 400, UnknownRegistry: 404, RecordNotFound: 404, RecordExists: 409, AmbiguousQuery: 409}
 
 
@@ -248,10 +265,13 @@ def create_registry_app(service: RegistryService) -> FastAPI:
         description="GovStack Digital Registries Data API. Every data call needs the Information-Mediator-Client header.",
         errors=ERRORS,
     )
-    app.include_router(registry_router(service))
+    router = registry_router(service)
+    app.include_router(router)
     if population.keeps_population(service):
         app.include_router(population.population_router(service, reader))
     app.state.service = service
+    # Innermost of the middlewares: requests still pass the body limit and are measured.
+    app.user_middleware.append(Middleware(FastReads, service=service, fastapi=app, routes=router.routes))
     _document_registries(app, service)
     return app
 
@@ -281,3 +301,119 @@ def _document_registries(app: FastAPI, service: RegistryService) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+class _FirstHeaders(dict[str, str]):
+    """Request headers by lower-cased name, the first value of each (as Starlette's ``get``)."""
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return dict.get(self, name.lower(), default)
+
+
+_REPLIES = {"read": read_reply, "exists": exists_reply}
+
+
+class FastReads:
+    """A lean path for the hottest calls, ``POST /data/{registry}/{version}/read`` and
+    ``.../exists``: FastAPI's routing, dependency solving and body model cost more per call
+    than the registry read itself. Only parsing and dispatch happen here; the reply, the
+    reader and the service are the ones the routes use, and errors are answered by the app's
+    own exception handlers. Whatever is not the plain case (another content type, a body that
+    is not ``{"query": {"content": {...}}}``, a missing or bad client header, an oversized
+    body) goes on to FastAPI unchanged, which answers it as always."""
+
+    def __init__(self, app: ASGIApp, service: RegistryService, fastapi: FastAPI, routes: list[Any]):
+        self.app = app
+        self.service = service
+        self.fastapi = fastapi
+        self.routes: dict[str, Any] = {}  # the routes FastAPI would match (the metrics name them)
+        for route in routes:
+            for operation in _REPLIES:
+                if getattr(route, "path", None) == f"/data/{{registry}}/{{version}}/{operation}" and "POST" in getattr(route, "methods", ()):
+                    self.routes[operation] = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        parts = scope["path"].split("/")
+        if len(parts) != 5 or parts[1] != "data" or parts[4] not in self.routes or not parts[2] or not parts[3]:
+            await self.app(scope, receive, send)
+            return
+        headers = _FirstHeaders()
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1").lower()
+            if key not in headers:
+                headers[key] = value.decode("latin-1")
+        messages: list[Message] = []
+        body = await _whole_body(receive, messages)
+        content = None
+        if body is not None and headers.get("content-type", "").lower() == "application/json":
+            content = _query_content(body)
+        who = None
+        if content is not None:
+            try:
+                who = reader_of(headers)
+            except InvalidInput:
+                who = None
+        if who is None:  # not the plain case: FastAPI reads the same messages again
+            await self.app(scope, _replay(messages, receive), send)
+            return
+        operation = parts[4]
+        scope["route"] = self.routes[operation]
+        scope["path_params"] = {"registry": parts[2], "version": parts[3]}
+        try:
+            response: Any = _REPLIES[operation](self.service, who, parts[2], parts[3], content)
+        except Exception as error:
+            handler = self._handler(error)
+            if handler is None:
+                raise
+            response = await handler(Request(scope, receive), error)
+        await response(scope, receive, send)
+
+    def _handler(self, error: Exception) -> Any:
+        handlers = self.fastapi.exception_handlers
+        for kind in type(error).__mro__:
+            if kind in handlers and kind is not Exception:
+                return handlers[kind]
+        return None
+
+
+async def _whole_body(receive: Receive, messages: list[Message]) -> bytes | None:
+    """The request body, or None when the client went away (e.g. the body limit stopped it)."""
+    chunks = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
+
+
+def _query_content(body: bytes) -> dict[str, Any] | None:
+    """``content`` of a body that is exactly ``{"query": {"content": {...}}}`` (decoded as
+    Starlette decodes JSON), else None."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    if type(document) is not dict or len(document) != 1:
+        return None
+    query = document.get("query")
+    if type(query) is not dict or len(query) != 1:
+        return None
+    content = query.get("content")
+    return content if type(content) is dict else None

@@ -71,6 +71,7 @@ class RegistryService:
         self.member_id = member_id
         self.registries = list(registries)
         self.catalogue = catalogue
+        self._key_reads = store.KeyReads(engine)
 
     # ---------------------------------------------------------------- definitions
     def schema(self, registry: str, version: str) -> RegistrySchema:
@@ -115,6 +116,11 @@ class RegistryService:
     def read(self, reader: Reader, registry: str, version: str, query: dict[str, Any]) -> dict[str, Any]:
         schema = self.schema(registry, version)
         filters = _query_filters(schema, query)
+        if filters.keys() == {schema.primary_key}:
+            record = self._read_by_key(reader, schema, filters[schema.primary_key], "read")
+            if record is None:
+                raise RecordNotFound("no record found")
+            return schema.project(record)
         with self.engine.begin() as connection:
             rows = self._find_one(connection, schema, filters)
             if not rows:
@@ -125,6 +131,8 @@ class RegistryService:
     def exists(self, reader: Reader, registry: str, version: str, query: dict[str, Any]) -> bool:
         schema = self.schema(registry, version)
         filters = _query_filters(schema, query)
+        if filters.keys() == {schema.primary_key}:
+            return self._read_by_key(reader, schema, filters[schema.primary_key], "exists") is not None
         with self.engine.begin() as connection:
             rows = self._find_one(connection, schema, filters)
             self._log_reads(connection, reader, schema, rows, "exists")
@@ -278,21 +286,30 @@ class RegistryService:
                 payload={"registry": schema.registry, "recordId": str(record[schema.primary_key]), "client": reader.client},
             )
 
+    def _read_by_key(self, reader: Reader, schema: RegistrySchema, key: Any, operation: str) -> dict[str, Any] | None:
+        """One record by its primary key (or None), its read logged in the same transaction."""
+        return self._key_reads.read(schema.registry, str(key), lambda record: _usage_entries(reader, schema, [record], operation))
+
     def _log_reads(self, connection: Connection, reader: Reader, schema: RegistrySchema, rows: list[dict[str, Any]], operation: str) -> None:
-        if not schema.person_fields or not rows:
-            return
-        now = datetime.now(UTC)
-        entries = [
-            {
-                "person_id": person, "registry": schema.registry, "record_id": str(row[schema.primary_key]),
-                "operation": operation, "client": reader.client, "user_id": reader.user_id,
-                "purpose": reader.purpose, "issue": reader.issue, "message_id": reader.message_id, "read_at": now,
-            }
-            for row in rows
-            for person in schema.persons_in(row)
-        ]
+        entries = _usage_entries(reader, schema, rows, operation)
         if entries:
             connection.execute(_LOG_READ, entries)
+
+
+def _usage_entries(reader: Reader, schema: RegistrySchema, rows: list[dict[str, Any]], operation: str) -> list[dict[str, Any]]:
+    """The usage-log entries of a read: one per person each record concerns."""
+    if not schema.person_fields or not rows:
+        return []
+    now = datetime.now(UTC)
+    return [
+        {
+            "person_id": person, "registry": schema.registry, "record_id": str(row[schema.primary_key]),
+            "operation": operation, "client": reader.client, "user_id": reader.user_id,
+            "purpose": reader.purpose, "issue": reader.issue, "message_id": reader.message_id, "read_at": now,
+        }
+        for row in rows
+        for person in schema.persons_in(row)
+    ]
 
 
 def _query_filters(schema: RegistrySchema, query: dict[str, Any]) -> dict[str, Any]:
