@@ -71,10 +71,29 @@ def run(persons: int = 1_000_000) -> dict[str, Any]:
         return _run(var, persons)
 
 
+def _start(var: Path) -> Any:
+    """Start the country; on a machine shared with others a port may be taken meanwhile, so a
+    second attempt uses another range (the log of a failed start is printed on stderr)."""
+    from tenfold.cli.serve import running_country
+    from tenfold.errors import TenfoldError
+
+    for attempt in range(2):
+        country = running_country(timeout=600)
+        try:
+            country.__enter__()
+            return country
+        except TenfoldError:
+            log = var / "logs" / "serve.log"
+            sys.stderr.write(log.read_text(errors="replace")[-3000:] if log.is_file() else "")
+            if attempt:
+                raise
+            os.environ["TENFOLD_EXCHANGE_BASE_PORT"] = str(_free_base())
+    raise AssertionError("unreachable")
+
+
 def _run(var: Path, persons: int) -> dict[str, Any]:
     from tenfold.banks import Faults, open_bank
     from tenfold.cli.payments_emergency import run_emergency
-    from tenfold.cli.serve import running_country
     from tenfold.payments import open_payments
     from tenfold.payments.emergency import outcome
     from tenfold.settings import get_settings
@@ -89,7 +108,8 @@ def _run(var: Path, persons: int) -> dict[str, Any]:
         bank.set_faults(Faults(return_share=RETURN_SHARE, return_delay_seconds=1.0))
     program = var / "program.toml"
     program.write_text(PROGRAM.format(budget=persons * 100))
-    with running_country(timeout=600):
+    country = _start(var)
+    try:
         service = open_payments()
         transfer_started = time.monotonic()
         result = run_emergency(service, program, wait=True, timeout=3600, quiet=True)
@@ -99,6 +119,8 @@ def _run(var: Path, persons: int) -> dict[str, Any]:
         result["seconds_with_returns"] = round(time.monotonic() - transfer_started, 1)
         final = outcome(service, "BENCH-RELIEF")
         checked = service.check_ledger()
+    finally:
+        country.__exit__(None, None, None)
     return {
         "persons": persons, "country_seconds": round(country_seconds, 1), **result,
         "returned": final.get("returned", {}).get("count", 0), "ledger_balanced": checked.ok,

@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 
 from tenfold.banks import BankSimulator
 from tenfold.banks.api import create_bank_app
-from tests.banks.test_simulator import TREASURY, bank, clock, payment_file  # noqa: F401  (fixtures)
+from tests.banks.test_simulator import TREASURY, payment_file
 
 
-def test_the_payment_files_service(bank: BankSimulator) -> None:  # noqa: F811
+def test_the_payment_files_service(bank: BankSimulator) -> None:
     client = TestClient(create_bank_app(bank, worker=False))
     tre = {"X-Road-Client": TREASURY, "Content-Type": "application/xml"}
     assert client.post("/files", content=payment_file([1]), headers={**tre, "X-Road-Client": "DEMO/GOV/SIB/benefits"}).status_code == 403

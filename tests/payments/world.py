@@ -95,14 +95,14 @@ def build(var: Path, persons: int = 40, *, treasury_url: str | None = None, budg
     treasury = open_payments(engine, directory, settings)
     banks = {code: open_bank(code, make_engine(f"sqlite:///{var / (code.lower() + '.sqlite')}")) for code in ("BANK1", "BANK2")}
     accounts = {n: iban(n) for n in range(persons)}
-    _open_accounts(banks, accounts, closed, unknown)
+    open_accounts(banks, accounts, closed, unknown)
     treasury.create_program(PROGRAM, "Child allowance", "EUR")
     treasury.allocate(PROGRAM, "2026", budget_cents)
     treasury.register(SIB, [Beneficiary(payee(n), "00", account) for n, account in accounts.items()])
     return World(var, treasury, banks, Dispatcher(engine, directory, settings), accounts)
 
 
-def _open_accounts(banks: dict[str, BankSimulator], accounts: dict[int, str], closed: tuple[int, ...], unknown: tuple[int, ...]) -> None:
+def open_accounts(banks: dict[str, BankSimulator], accounts: dict[int, str], closed: tuple[int, ...], unknown: tuple[int, ...]) -> None:
     for code, bank in banks.items():
         service = open_service(bank.engine, bank.identity.member, ["customer-accounts"])
         reader = Reader(client=f"{bank.identity.member}/bank")

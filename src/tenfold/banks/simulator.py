@@ -23,7 +23,7 @@ from typing import Any, Callable
 from sqlalchemy import Connection, Engine, func, select, update
 
 from tenfold.banks import _bulk, accounts, messages
-from tenfold.banks.config import BankSettings, Faults, Identity, bank_settings, identity
+from tenfold.banks.config import BankSettings, Faults, bank_settings, identity
 from tenfold.banks.pain001 import PaymentFile, Unreadable, read
 from tenfold.banks.tables import arrivals, entries, outgoing, returns, state, transactions
 

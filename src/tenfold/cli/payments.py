@@ -11,7 +11,7 @@ import typer
 
 from tenfold.cli.bench import app as bench_app
 from tenfold.cli.bench import load, report
-from tenfold.cli.output import console, print_json, progress, table
+from tenfold.cli.output import console, print_json, table
 from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import N_, _
 
