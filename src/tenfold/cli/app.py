@@ -53,6 +53,10 @@ def _register() -> None:
     from tenfold.cli import payments  # also adds `tenfold bench payments` and `tenfold bench emergency`
 
     app.add_typer(payments.app, name="payments")
+    from tenfold.cli import consent, identity  # identity also adds `tenfold bench login`
+
+    app.add_typer(identity.app, name="identity")
+    app.add_typer(consent.app, name="consent")
     from tenfold.cli import demo
 
     app.command("demo")(demo.demo)

@@ -77,10 +77,39 @@ def tellusonce_app(member_code: str):  # type: ignore[no-untyped-def]
     return application(member_code)
 
 
+def identity_app(member_code: str):  # type: ignore[no-untyped-def]
+    """The identity provider: OpenID Connect for residents (at its public URL), e-KYC and its
+    Tell Us Once inbox; residents' claims are read from POP through the member's own gateway."""
+    from tenfold.identity import ExchangePersons, identity_settings, open_provider
+    from tenfold.identity.api import create_identity_app
+    from tenfold.storage import member_engine
+
+    settings = get_settings()
+    topology = load(settings.topology)
+    member, plan = topology.member(member_code), _plan(topology)
+    config = identity_settings().model_copy(update={"member": member.id})
+    gateway = config.gateway_url or plan.local_url(member)
+    people = ExchangePersons(lambda: gateway, config.client_id, config.person_service)
+    return create_identity_app(open_provider(member_engine(member.code, settings), plan.app_url(member, "identity"), people, config))
+
+
+def consent_app(member_code: str):  # type: ignore[no-untyped-def]
+    """The GovStack Consent building block over the member's own database."""
+    from tenfold.consent import consent_settings, open_consent
+    from tenfold.consent.api import create_consent_app
+    from tenfold.storage import member_engine
+
+    settings = get_settings()
+    member = load(settings.topology).member(member_code)
+    config = consent_settings().model_copy(update={"member": member.id})
+    return create_consent_app(open_consent(member_engine(member.code, settings), settings.var_dir.resolve(), config))
+
+
 # The applications a member can run, by the name services give in the topology (``app = ...``).
 APPLICATIONS: dict[str, Callable[[str], Any]] = {
     "registry": registry_app, "payments": payments_app, "bank": bank_app, "assistant": assistant_app,
     "lifeevents": lifeevents_app, "tellusonce": tellusonce_app,
+    "identity": identity_app, "consent": consent_app,
 }
 
 

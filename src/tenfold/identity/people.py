@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from tenfold.identity.errors import PersonUnavailable
@@ -20,23 +19,6 @@ from tenfold.identity.errors import PersonUnavailable
 class PersonDirectory(Protocol):
     def person(self, person_id: str, purpose: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """The person's register record and their address record (None when not found)."""
-
-
-def runtime_gateway(var_dir: Path, member_code: str) -> Callable[[], str]:
-    """The member's gateway from ``var/runtime.json``, looked up when needed (apps start first)."""
-
-    def find() -> str:
-        path = var_dir / "runtime.json"
-        try:
-            runtime = json.loads(path.read_text())
-        except (OSError, ValueError):
-            raise PersonUnavailable(f"no gateway address: the country is not running ({path} not found)") from None
-        for member in runtime.get("members", []):
-            if member.get("code") == member_code:
-                return str(member["gateway_url"]).rstrip("/")
-        raise PersonUnavailable(f"{member_code} is not in {path}")
-
-    return find
 
 
 class ExchangePersons:
