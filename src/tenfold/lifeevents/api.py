@@ -193,6 +193,10 @@ def _operator_routes(app: FastAPI, life: LifeEvents, running: Worker) -> None:
                limit: int = Query(100, ge=1, le=1000)) -> Any:
         return FastJSONResponse({"events": life.events(state, limit)})
 
+    @app.get("/journeys", summary="Events after an id, with their outcome, offer and the time from registration to offer")
+    def journeys(after: int = Query(0, ge=0, le=2**62), limit: int = Query(100, ge=1, le=1000)) -> Any:
+        return FastJSONResponse({"journeys": life.recent(after, limit)})
+
     @app.post("/events/{eventId}/retry", summary="Try an event in error again")
     def retry(eventId: int = Path(..., ge=1, le=2**62)) -> Any:
         life.retry(eventId)

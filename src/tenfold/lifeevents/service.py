@@ -55,6 +55,27 @@ class LifeEvents:
                  "receivedAt": r.received_at.isoformat(), "processedAt": r.processed_at.isoformat() if r.processed_at else None}
                 for r in rows]
 
+    def recent(self, after: int, limit: int) -> list[dict[str, Any]]:
+        """Events after ``after`` (an event id) with their outcome and offer, and the time from
+        the registration to the stored offer (the CX figure the benchmark measures)."""
+        query = (select(life_events.c.id, life_events.c.event_type, life_events.c.subject, life_events.c.state, life_events.c.outcome,
+                        life_events.c.registered_at, life_events.c.received_at, life_events.c.processed_at,
+                        offers_table.c.id.label("offer_id"), offers_table.c.created_at.label("offer_at"),
+                        offers_table.c.program, offers_table.c.state.label("offer_state"), offers_table.c["items"])
+                 .select_from(life_events.outerjoin(offers_table, offers_table.c.event_id == life_events.c.id))
+                 .where(life_events.c.id > after).order_by(life_events.c.id).limit(limit))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [{"event": r.id, "type": r.event_type, "subject": r.subject, "state": r.state, "outcome": r.outcome,
+                 "registeredAt": r.registered_at.isoformat() if r.registered_at else None,
+                 "receivedAt": r.received_at.isoformat(), "processedAt": r.processed_at.isoformat() if r.processed_at else None,
+                 "offerId": r.offer_id, "program": r.program, "offerState": r.offer_state,
+                 "offerAt": r.offer_at.isoformat() if r.offer_at else None,
+                 "oneOffCents": sum(i["amount_cents"] for i in r.items if i["kind"] == "one_off") if r.items else 0,
+                 "monthlyCents": sum(i["amount_cents"] for i in r.items if i["kind"] == "monthly") if r.items else 0,
+                 "offerMs": round((r.offer_at - r.registered_at).total_seconds() * 1000, 1) if r.offer_at and r.registered_at else None}
+                for r in rows]
+
     def retry(self, event_id: int) -> None:
         if not queue.retry(self.engine, event_id):
             raise NotFound(f"no event {event_id} in error")
