@@ -57,6 +57,9 @@ def _register() -> None:
 
     app.add_typer(identity.app, name="identity")
     app.add_typer(consent.app, name="consent")
+    from tenfold.cli import life  # also adds `tenfold bench births`
+
+    app.add_typer(life.app, name="life")
     from tenfold.cli import demo
 
     app.command("demo")(demo.demo)
