@@ -18,6 +18,7 @@ from tenfold.i18n import N_, _
 
 app = typer.Typer(help="The identity provider: relying parties, residents' credentials, demo accounts, keys.", no_args_is_help=True)
 PARENT_OF_NEWBORN = N_("parent of a newborn")
+STATUSES = {"active": N_("active"), "deactivated": N_("deactivated")}
 
 
 def _member() -> Any:
@@ -160,7 +161,7 @@ def demo_accounts_command(as_json: bool = typer.Option(False, "--json", help="Pr
     if as_json:
         print_json({"issuer": issuer(), "accounts": found})
         return
-    rows = [(a["role"], a["name"], a["personId"], a["password"] or "-", a["totpSecret"] or "-", a["totpNow"] or "-", _(a["status"]))
+    rows = [(a["role"], a["name"], a["personId"], a["password"] or "-", a["totpSecret"] or "-", a["totpNow"] or "-", _(STATUSES.get(a["status"], a["status"])))
             for a in found]
     console.print(table(_("Demo accounts at {issuer}").format(issuer=issuer()),
                         [_("role"), _("name"), _("personal code"), _("password"), _("TOTP secret"), _("code now"), _("status")], rows))

@@ -1,10 +1,10 @@
 """The OAuth 2.0 / OpenID Connect machinery, on Authlib's authorization server.
 
 - the authorization code grant, with PKCE (S256 only, always required) and OpenID Connect's code
-  flow (nonce required; the ID token is signed ES256 with the current key and names its ``kid``);
+  flow (nonce required; the ID token is signed RS256 with the current key and names its ``kid``);
 - client authentication at the token endpoint with ``private_key_jwt`` (RFC 7523: the assertion's
-  audience is the token endpoint or the issuer, its ``jti`` used once, its lifetime at most five
-  minutes) or ``client_secret_basic``, whichever the client was registered for;
+  audience is the token endpoint or the issuer, its ``jti`` used once, its lifetime at most an
+  hour) or ``client_secret_basic``, whichever the client was registered for;
 - codes are single use: taking a code marks it used in one atomic update, so a replayed code
   fails (``invalid_grant``) and the tokens issued for it are revoked (RFC 6749 4.1.2).
 """
@@ -40,7 +40,7 @@ from tenfold.identity.tables import assertions, codes, tokens
 if TYPE_CHECKING:
     from tenfold.identity.service import IdentityProvider
 
-MAX_ASSERTION_SECONDS = 300
+MAX_ASSERTION_SECONDS = 3660  # an hour (what common clients make) and a minute of clock skew
 
 
 def digest(value: str) -> str:

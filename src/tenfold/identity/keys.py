@@ -1,4 +1,5 @@
-"""The provider's signing keys (ES256) and their rotation.
+"""The provider's signing keys (RS256, which OpenID Connect Discovery requires every provider to
+offer and eSignet uses) and their rotation.
 
 One key signs at a time. Rotating makes a new key the signing key and retires the old one, which
 stays in the published JWKS until every token it signed has expired (``published_until``), so a
@@ -13,17 +14,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Callable
 
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import Engine, select, update
 
 from tenfold.identity.tables import signing_keys
 
-ALG = "ES256"
+ALG = "RS256"
 
 
-def _new_key() -> ECKey:
-    key = ECKey.generate_key("P-256", parameters={"alg": ALG, "use": "sig"}, private=True)
-    return ECKey.import_key(key.as_pem(private=True), {"kid": key.thumbprint(), "alg": ALG, "use": "sig"})
+def _new_key() -> RSAKey:
+    key = RSAKey.generate_key(2048, parameters={"alg": ALG, "use": "sig"}, private=True)
+    return RSAKey.import_key(key.as_pem(private=True), {"kid": key.thumbprint(), "alg": ALG, "use": "sig"})
 
 
 def rotate(engine: Engine, token_seconds: int, now: datetime | None = None) -> str:
@@ -53,7 +54,7 @@ class KeyRing:
     engine: Engine
     refresh_seconds: float = 30.0
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    _signing: ECKey | None = None
+    _signing: RSAKey | None = None
     _published: list[dict[str, Any]] = field(default_factory=list)
     _public: KeySet | None = None
     _loaded_at: float = -1e9
@@ -65,7 +66,7 @@ class KeyRing:
         active = next((r for r in rows if r["retired_at"] is None), None)
         if active is None:
             raise RuntimeError("the identity provider has no signing key (it is made when the provider starts)")
-        self._signing = ECKey.import_key(active["private_pem"], {"kid": active["kid"], "alg": ALG, "use": "sig"})
+        self._signing = RSAKey.import_key(active["private_pem"], {"kid": active["kid"], "alg": ALG, "use": "sig"})
         self._published = [dict(r["public_jwk"], kid=r["kid"]) for r in rows
                            if r["retired_at"] is None or (r["published_until"] and r["published_until"] > now)]
         self._public = KeySet.import_key_set({"keys": self._published})
@@ -79,7 +80,7 @@ class KeyRing:
         self._load()
 
     @property
-    def signing_key(self) -> ECKey:
+    def signing_key(self) -> RSAKey:
         self._fresh()
         assert self._signing is not None
         return self._signing
