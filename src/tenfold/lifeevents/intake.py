@@ -124,6 +124,12 @@ def check_signature(secret: str | None, body: bytes, header: str | None) -> None
         raise SignatureInvalid("the webhook signature does not match")
 
 
+# SIB's field -> the declaration field of an OpenCRVS-style record.
+OPENCRVS_BIRTH = {"childId": "child.nid", "motherId": "mother.nid", "fatherId": "father.nid", "birthDate": "child.dob",
+                  "place": "child.placeOfBirth", "multipleBirthSize": "child.multipleBirth"}
+OPENCRVS_DEATH = {"personId": "deceased.nid", "deathDate": "eventDetails.date", "place": "eventDetails.place"}
+
+
 def from_opencrvs(body: Any) -> tuple[str, str, str, dict[str, Any]] | None:
     """(source, event id, type, payload) of a REGISTER action of a birth or death record."""
     if not isinstance(body, dict) or not isinstance(body.get("action"), dict) or not isinstance(body.get("declaration"), dict):
@@ -135,13 +141,16 @@ def from_opencrvs(body: Any) -> tuple[str, str, str, dict[str, Any]] | None:
     if not isinstance(action_id, str) or not action_id:
         raise InvalidInput("webhook.action.id: missing")
     number = action.get("registrationNumber") or body.get("trackingId") or action_id
+    fields = OPENCRVS_BIRTH if kind == BIRTH else OPENCRVS_DEATH
+    payload = {ours: declared.get(theirs) for ours, theirs in fields.items()}
+    payload.update({"birthId" if kind == BIRTH else "deathId": number, "registeredAt": action.get("createdAt"),
+                    "place": payload.get("place") or ""})
     if kind == BIRTH:
-        payload = {"birthId": number, "childId": declared.get("child.nid"), "motherId": declared.get("mother.nid"),
-                   "fatherId": declared.get("father.nid"), "birthDate": declared.get("child.dob"),
-                   "place": declared.get("child.placeOfBirth") or "", "multipleBirthSize": declared.get("child.multipleBirth") or 1,
-                   "registeredAt": action.get("createdAt")}
-    else:
-        payload = {"deathId": number, "personId": declared.get("deceased.nid"), "deathDate": declared.get("eventDetails.date"),
-                   "place": declared.get("eventDetails.place") or "", "registeredAt": action.get("createdAt")}
-    normalise(kind, payload, "webhook.declaration")
+        payload["multipleBirthSize"] = payload.get("multipleBirthSize") or 1
+    try:
+        normalise(kind, payload, "webhook")
+    except InvalidInput as error:
+        text = str(error).removeprefix("webhook.")
+        field_name = text.split(":", 1)[0]
+        raise InvalidInput(f"webhook.declaration.{fields.get(field_name, field_name)}:{text.split(':', 1)[1]}") from None
     return "opencrvs", action_id, kind, payload
