@@ -13,11 +13,12 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any, AsyncIterator, Literal
 
-from fastapi import FastAPI, Header, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenfold.errors import InvalidInput
-from tenfold.lifeevents import intake
+from tenfold.ids import scheme
+from tenfold.lifeevents import figures, intake, selfservice
 from tenfold.lifeevents.confirmation import Choice
 from tenfold.lifeevents.facts import PersonUnknown
 from tenfold.lifeevents.models import (IdempotencyConflict, NotFound, NotTheAddressee, OfferExpired, OfferNotFound, OfferNotOpen)
@@ -29,7 +30,18 @@ from tenfold.web import FastJSONResponse, create_app
 ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 KEY = r"^[A-Za-z0-9][A-Za-z0-9._:~-]{0,99}$"
 PERSON = Annotated[str, Query(alias="personId", min_length=1, max_length=32, description="A personal code")]
-User = Annotated[str | None, Header(alias="X-Road-UserId", max_length=64, description="The citizen or official acting")]
+
+
+def acting_user(request: Request, user: Annotated[str | None, Header(alias="X-Road-UserId", max_length=64, description="The citizen or official acting")] = None,
+                client: Annotated[str | None, Header(alias="X-Road-Client", max_length=255)] = None) -> str | None:
+    """The resident acting for themselves (their personal code, country prefix or not), or None
+    for a staff subsystem's official (whose id the gateways log and the data tracker shows)."""
+    if client is not None and client in request.app.state.life.settings.staff_clients:
+        return None
+    return scheme().validate(user) if user and scheme().is_valid(user) else user
+
+
+User = Annotated[str | None, Depends(acting_user)]
 ERRORS = {OfferNotFound: 404, NotFound: 404, PersonUnknown: 404, NotTheAddressee: 403, OfferExpired: 410, OfferNotOpen: 409,
           IdempotencyConflict: 409, intake.SignatureInvalid: 401, ExchangeUnavailable: 503}
 
@@ -163,6 +175,26 @@ def _offer_routes(app: FastAPI, life: LifeEvents) -> None:
                    limit: int = Query(100, ge=1, le=1000)) -> Any:
         return FastJSONResponse({"exceptions": life.exceptions(state, limit)})
 
+    @app.get("/exceptions/{exceptionId}", summary="One case of the exception queue, with the person it is about")
+    def exception(exceptionId: int = Path(..., ge=1, le=2**62)) -> Any:
+        return FastJSONResponse(selfservice.exception_one(life.engine, exceptionId))
+
+    @app.post("/offers/{offerId}/appeal", summary="Contest the decision behind an offer (to the exception queue)")
+    def contest(body: AppealIn, offerId: str = Path(..., pattern=ID), user: User = None) -> Any:
+        return FastJSONResponse(selfservice.contest_offer(life.engine, offerId, user, body.reason))
+
+    @app.get("/payments", summary="A person's payments as recipient, with the treasury's outcome of each")
+    async def payments(person: PERSON, user: User = None) -> Any:
+        if user is not None and scheme().is_valid(user) and user != person:
+            raise OfferNotFound("a citizen sees their own payments only")
+        return FastJSONResponse({"payments": await selfservice.payments_of(life.engine, life.client, person, user)})
+
+    @app.get("/notifications", summary="The messages sent to a person")
+    def messages(person: PERSON, user: User = None) -> Any:
+        if user is not None and scheme().is_valid(user) and user != person:
+            raise OfferNotFound("a citizen sees their own messages only")
+        return FastJSONResponse({"notifications": selfservice.notifications_of(life.engine, person)})
+
     @app.post("/exceptions/{exceptionId}/resolve", summary="A caseworker settles a case")
     def resolve(body: ResolveIn, exceptionId: int = Path(..., ge=1, le=2**62)) -> Any:
         life.resolve(exceptionId, body.resolution)
@@ -202,6 +234,10 @@ def _operator_routes(app: FastAPI, life: LifeEvents, running: Worker) -> None:
         life.retry(eventId)
         running.nudge()
         return FastJSONResponse({"id": eventId, "state": "received"})
+
+    @app.get("/figures", summary="The journeys' figures (aggregates, no person): per day, without a caseworker, durations, where stuck")
+    def journey_figures(days: int = Query(30, ge=1, le=3660)) -> Any:
+        return FastJSONResponse(figures.figures(life.engine, days))
 
     @app.get("/status", summary="The journeys summary")
     def status() -> Any:

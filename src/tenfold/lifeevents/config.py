@@ -17,6 +17,7 @@ class LifeSettings(BaseSettings):
     member: str = Field("DEMO/GOV/SIB", description="SIB's X-Road member id.")
     client: str = Field("DEMO/GOV/SIB/benefits", description="The subsystem SIB calls other members as.")
     room: str = Field("DEMO/GOV/POP/vital-events", description="The room births and deaths come from.")
+    staff_clients: list[str] = Field(["DEMO/GOV/PORTAL/staff"], description="Subsystems whose users are officials, not residents acting for themselves.")
     gateway_url: str | None = Field(None, description="SIB's own gateway; default: from the port plan of the topology.")
     worker: bool = Field(True, description="Run the worker (intake, journeys, payments, notifications) inside the application.")
     concurrency: int = Field(8, ge=1, le=64, description="Events handled at once.")
