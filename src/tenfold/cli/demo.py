@@ -12,14 +12,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import orjson
 import typer
 
-from tenfold.cli.exchange import demo_section
 from tenfold.cli.output import console, table
-from tenfold.cli.serve import running_country
 from tenfold.errors import TenfoldError
 from tenfold.i18n import _, current_language
 from tenfold.settings import get_settings
@@ -43,37 +42,6 @@ def generate_country(persons: int, seed: int) -> None:
         raise TenfoldError(_("generating the country failed"))
 
 
-def start_registries(first_port: int) -> list[tuple[str, subprocess.Popen[bytes], str]]:
-    """Step 2: every registry member serves its registries (GovStack Digital Registries API);
-    POP gets the first port (3333 is where the GovStack test harness looks)."""
-    console.rule(_("2. The registries"))
-    topology = load(get_settings().topology)
-    running = []
-    for member in [m for m in topology.members if m.registries]:
-        port = first_port + len(running)
-        process = _tenfold("serve", "registry", "--member", member.code, "--port", str(port), quiet=True)
-        running.append((member.id, process, f"http://127.0.0.1:{port}"))
-    for member_id, process, url in running:
-        _wait_until_healthy(url, process, member_id)
-    language = current_language.get()
-    rows = [(m_id, load(get_settings().topology).member(m_id).name.get(language), url + "/openapi.json") for m_id, _p, url in running]
-    console.print(table(_("Registries and their API documents"), [_("member"), _("name"), _("OpenAPI")], rows))
-    return running
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], member_id: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise TenfoldError(_("the registry of {member} stopped").format(member=member_id))
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TenfoldError(_("the registry of {member} did not start").format(member=member_id))
-
-
 def call(method: str, url: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     """One HTTP call; returns the status and the decoded JSON body."""
     data = orjson.dumps(body) if body is not None else None
@@ -87,7 +55,7 @@ def call(method: str, url: str, body: dict[str, Any] | None = None, headers: dic
 
 def registry_tour(pop: str) -> None:
     """Step 3: a few calls an agency would make, and the person's view of them."""
-    console.rule(_("3. Calls to the population register"))
+    console.rule(_("3. Calls to the population register (GovStack Digital Registries API)"))
     sample = subprocess.run([sys.executable, "-m", "tenfold.cli", "country", "sample", "--json"], capture_output=True, check=True)
     residents = orjson.loads(sample.stdout)
     mother = next(r for r in residents if r["role"].startswith("expecting"))["personId"]
@@ -107,28 +75,68 @@ def registry_tour(pop: str) -> None:
                         [_("time"), _("reader"), _("operation"), _("purpose"), _("registry")], rows))
 
 
+def members_table(runtime: dict[str, Any]) -> None:
+    """Step 2: every member of the country, its gateway and applications."""
+    console.rule(_("2. The country is running: CENTRAL and every member, each in its own process"))
+    language = current_language.get()
+    topology = load(get_settings().topology)
+    rows = [(m["id"], topology.member(m["id"]).name.get(language), m["gateway_url"],
+             ", ".join(f"{name} {url}" for name, url in m["apps"].items()) or "-") for m in runtime["members"]]
+    console.print(table(_("Members, their gateways and applications (var/runtime.json)"),
+                        [_("member"), _("name"), _("gateway"), _("applications")], rows))
+
+
+def assistant_tour(quick: bool) -> None:
+    """The policy assistant: the handbooks and rules indexed, two questions in two languages."""
+    console.rule(_("The policy assistant"))
+    environment = {"TENFOLD_ASSISTANT_EMBEDDER": "none"} if quick else {}
+    sources = [["corpus/policy"], ["--set", "operator-guide", "docs/operator-guide.md", "docs/operator-guide.zh-Hant.md"],
+               [str(p) for p in sorted(Path(__file__).resolve().parents[1].glob("programs/*/handbook.*.md"))]]
+    root = Path(__file__).resolve().parents[3]
+    for paths in sources:
+        _run_tenfold("assistant", "ingest", *paths, cwd=root, environment=environment)
+    _run_tenfold("assistant", "ask", "How much is the child allowance for a third child?", cwd=root, environment=environment)
+    _run_tenfold("--lang", "zh-Hant", "assistant", "ask", "死亡一次通報服務的參考編號要在幾天內使用?", cwd=root, environment=environment)
+
+
+def _run_tenfold(*args: str, cwd: Path, environment: dict[str, str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "tenfold.cli", *args], cwd=cwd, env={**os.environ, **environment})
+    if result.returncode != 0:
+        raise TenfoldError(_("the demo step failed: tenfold {command}").format(command=" ".join(args[:3])))
+
+
 def demo(
     persons: int = typer.Option(100_000, "--persons", min=1_000, max=10_000_000, help="Size of the demo country."),
     seed: int = typer.Option(1, "--seed", min=0, help="Seed of the demo country."),
     once: bool = typer.Option(False, "--once", help="Show the tour and stop, instead of serving until Ctrl-C."),
-    port: int = typer.Option(3333, "--port", min=1024, max=65000, help="First port of the registries."),
+    quick: bool = typer.Option(False, "--quick", help="A shorter tour (keyword-only assistant, fewer simulated days)."),
 ) -> None:
     """Run the whole country on this machine and show what it does."""
+    from tenfold.cli import identity_demo, life_demo, payments_demo
+    from tenfold.cli.exchange import demo_section
+    from tenfold.cli.serve import running_country
+        
     generate_country(persons, seed)
-    running = start_registries(port)
     try:
-        registry_tour(running[0][2])
         with running_country() as runtime:  # CENTRAL and every member's gateway and applications
+            members_table(runtime)
+            registry_tour(_app(runtime, "POP", "registry"))
             demo_section(runtime)
+            identity_demo.show(runtime)
+            life_demo.show(runtime, days=7 if quick else 21)
+            payments_demo.show(runtime)
+            assistant_tour(quick)
             if not once:
                 console.rule(_("The country is running"))
                 console.print(_("Try the URLs above; press Ctrl-C to stop."))
-                while all(p.poll() is None for _m, p, _u in running):
+                while True:
                     time.sleep(1)
     except KeyboardInterrupt:
         pass
-    finally:
-        for _member, process, _url in running:
-            process.terminate()
-        for _member, process, _url in running:
-            process.wait(10)
+
+
+def _app(runtime: dict[str, Any], code: str, name: str) -> str:
+    for member in runtime["members"]:
+        if member["code"] == code:
+            return str(member["apps"][name]).rstrip("/")
+    raise TenfoldError(_("member {code} is not running").format(code=code))
