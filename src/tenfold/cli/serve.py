@@ -105,11 +105,18 @@ def consent_app(member_code: str):  # type: ignore[no-untyped-def]
     return create_consent_app(open_consent(member_engine(member.code, settings), settings.var_dir.resolve(), config))
 
 
+def portal_app(member_code: str):  # type: ignore[no-untyped-def]
+    """The state portal: residents' self-service, caseworkers' console, operators' dashboards, open data."""
+    from tenfold.portal.app import application
+
+    return application(member_code)
+
+
 # The applications a member can run, by the name services give in the topology (``app = ...``).
 APPLICATIONS: dict[str, Callable[[str], Any]] = {
     "registry": registry_app, "payments": payments_app, "bank": bank_app, "assistant": assistant_app,
     "lifeevents": lifeevents_app, "tellusonce": tellusonce_app,
-    "identity": identity_app, "consent": consent_app,
+    "identity": identity_app, "consent": consent_app, "portal": portal_app,
 }
 
 
