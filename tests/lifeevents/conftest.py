@@ -62,3 +62,13 @@ def make_offer(life: LifeEvents, deadline: date = date(2026, 7, 9), iban: str | 
                              iban=iban, deadline=deadline, contact="mother@example.com", facts=[])
         draft.items = offers.items_of(decision, offers.covered(connection, [MOTHER, FATHER, SISTER, BABY]))
         return life.journeys.store_offer(connection, draft, ids["family_benefits"], "birth_offer")
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The running country of the journey tests (started once for the session)."""
+    from tests.lifeevents.country import World
+
+    running = World.start(tmp_path_factory.mktemp("life-country"))
+    yield running
+    running.stop()
