@@ -144,6 +144,7 @@ def admin_app(context: GatewayContext, rebuild: Callable[[], None]) -> FastAPI:
             "globalconf": None if conf is None else {"serial": conf.serial, "expiresAt": conf.expires_at.isoformat(), "valid": not conf.expired()},
             "lastRefreshError": context.confs.last_error,
             "messagelog": {"entries": log.committed if log else None, "waitedForLock": log.busy if log else None},
+            "signatures": {"messages": context.sealer.signed, "signatures": context.sealer.batches},
         }
 
     @app.get("/listClients", summary="Members and subsystems of the instance (GovStack IM directory)", tags=["directory"])

@@ -19,10 +19,10 @@ from tenfold.exchange.delivery import Push
 from tenfold.exchange.http import Answer, PeerRejected, Unreachable
 from tenfold.exchange.pipeline import Exchange, error_response, read_body, x_road_headers
 from tenfold.exchange.protocol import ExchangeError, ServiceAddress, consumer_error
-from tenfold.exchange.signing import request_digest, response_digest, verify
+from tenfold.exchange.signing import request_digest, response_digest
 from tenfold.ids.xroad import XRoadId
 
-_NOT_RETURNED = p.SKIPPED | {p.SIGNATURE.lower(), p.SIGNER.lower(), "date"}
+_NOT_RETURNED = p.SKIPPED | {p.SIGNATURE.lower(), p.SIGNER.lower(), p.HASH_CHAIN.lower(), "date"}
 
 
 def peer_check(context: GatewayContext):  # type: ignore[no-untyped-def]
@@ -72,13 +72,17 @@ async def send(context: GatewayContext, exchange: Exchange, method: str, address
     out, exchange.message_id, request_id, exchange.trace_id = _outgoing(context, client, headers, index if index is not None else p.index(headers))
     path_and_query = p.PROTOCOL_PREFIX + p.encoded(address.service) + address.path_and_query
     request_hash = p.request_hash(p.canonical_request(method, path_and_query, out), body)
-    signature = context.signer.sign(request_digest(request_hash))
-    out += [(p.SIGNATURE, p.b64(signature)), (p.SIGNER, context.signer.serial)]
-    exchange.log_request(context, {
+    seal = await context.sealer.seal(request_digest(request_hash))
+    out += [(p.SIGNATURE, p.b64(seal.signature)), (p.SIGNER, context.sealer.serial)]
+    meta = {
         "client": client_id, "service": exchange.service, "method": method, "path": address.path_and_query,
         "request_id": request_id, "request_hash": p.b64(request_hash), "headers": x_road_headers(out),
-        "signature": signature.hex(), "signer": context.signer.serial,
-    }, body)
+        "signature": seal.signature.hex(), "signer": context.sealer.serial,
+    }
+    if seal.chain:
+        out.append((p.HASH_CHAIN, p.b64(seal.chain)))
+        meta["hash_chain"] = seal.chain.hex()
+    exchange.log_request(context, meta, body)
     answer = await _post(context, method, gateway, path_and_query, out, body, provider)
     answer.index = _check_answer(context, answer, provider, request_hash, request_id)
     return answer
@@ -112,7 +116,7 @@ def _check_answer(context: GatewayContext, answer: Answer, provider: str, reques
     except ValueError:
         signature = b""
     digest = response_digest(request_hash, p.canonical_response(answer.status, answer.headers), answer.body)
-    if not verify(key, signature, digest):
+    if not context.verifier.verify(key, index.get("x-tenfold-signer", ""), signature, digest, p.chain_of(index)):
         raise consumer_error("InvalidSignatureValue", f"the signature of {provider}'s response does not verify", 502)
     if index.get("x-road-request-hash") != p.b64(request_hash) or index.get("x-road-request-id") != request_id:
         raise consumer_error("InconsistentResponse", "the response does not belong to the request (request hash or id differ)", 502)
@@ -134,6 +138,8 @@ async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Respo
         index = answer.index
         meta = {"status": answer.status, "headers": x_road_headers(answer.headers),
                 "provider_signature": index.get("x-tenfold-signature"), "provider_signer": index.get("x-tenfold-signer")}
+        if "x-tenfold-hash-chain" in index:
+            meta["provider_hash_chain"] = index["x-tenfold-hash-chain"]
         await exchange.finish(context, answer.status, meta, answer.body, error_type=index.get("x-road-error"))
         returned = CIMultiDict((k, v) for k, v in answer.headers if k.lower() not in _NOT_RETURNED)
         return web.Response(status=answer.status, body=answer.body, headers=returned)

@@ -17,7 +17,7 @@ from tenfold.exchange.monitoring import Metrics
 from tenfold.exchange.pki import Anchor, MemberKeys
 from tenfold.exchange.pubsub import Room
 from tenfold.exchange.rights import RightsTable
-from tenfold.exchange.signing import Signer
+from tenfold.exchange.signing import BatchSigner, Signer, Verifier
 
 
 @dataclass
@@ -41,6 +41,11 @@ class GatewayContext:
     openapi_cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
     im: Any = None  # the FastAPI app of the IM services this gateway answers (pub/sub, directory)
     person_finders: dict[str, Any] = field(default_factory=dict)  # per service id, rebuilt with the configuration
+    verifier: Verifier = field(default_factory=Verifier)  # other members' message signatures
+    sealer: BatchSigner = field(init=False)  # this member's message signatures, in batches
+
+    def __post_init__(self) -> None:
+        self.sealer = BatchSigner(self.signer)
 
     @property
     def conf(self) -> GlobalConf | None:

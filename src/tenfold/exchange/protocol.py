@@ -47,6 +47,7 @@ TRACEPARENT = "traceparent"
 SIGNATURE = "X-Tenfold-Signature"
 SIGNER = "X-Tenfold-Signer"
 DATE = "X-Tenfold-Date"
+HASH_CHAIN = "X-Tenfold-Hash-Chain"  # a batch signature's hash chain (see signing)
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -55,7 +56,7 @@ HOP_BY_HOP = frozenset({
 # Headers that never go into a message hash and are never passed on (X-Road's skipped set).
 SKIPPED = HOP_BY_HOP | {"host", "user-agent", "server", "content-length", "expect"}
 _NOT_FORWARDED = SKIPPED | {
-    REQUEST_ID.lower(), REQUEST_HASH.lower(), SIGNATURE.lower(), SIGNER.lower(), DATE.lower(), "date",
+    REQUEST_ID.lower(), REQUEST_HASH.lower(), SIGNATURE.lower(), SIGNER.lower(), DATE.lower(), HASH_CHAIN.lower(), "date",
     "x-govstack-client", "information-mediator-client", TRACEPARENT,
 }
 _RESPONSE_SET_BY_GATEWAY = frozenset(h.lower() for h in (CLIENT, SERVICE, MESSAGE_ID, REQUEST_ID, REQUEST_HASH))
@@ -216,7 +217,7 @@ def response_headers(headers: Iterable[tuple[str, str]]) -> Headers:
     return [(k, v) for k, v in headers if k.lower() not in _NOT_FORWARDED and k.lower() not in _RESPONSE_SET_BY_GATEWAY]
 
 
-_NOT_HASHED = SKIPPED | {REQUEST_HASH.lower(), SIGNATURE.lower(), SIGNER.lower()}
+_NOT_HASHED = SKIPPED | {REQUEST_HASH.lower(), SIGNATURE.lower(), SIGNER.lower(), HASH_CHAIN.lower()}
 
 
 def canonical_request(method: str, path_and_query: str, headers: Sequence[tuple[str, str]]) -> bytes:
@@ -232,7 +233,7 @@ def request_hash(canonical: bytes, body: bytes) -> bytes:
     return hashlib.sha512(digest + hashlib.sha512(body).digest()).digest()
 
 
-_NOT_SIGNED = SKIPPED | {"date", SIGNATURE.lower(), SIGNER.lower()}
+_NOT_SIGNED = SKIPPED | {"date", SIGNATURE.lower(), SIGNER.lower(), HASH_CHAIN.lower()}
 
 
 def canonical_response(status: int, headers: Sequence[tuple[str, str]]) -> bytes:
@@ -245,6 +246,17 @@ def canonical_response(status: int, headers: Sequence[tuple[str, str]]) -> bytes
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def chain_of(index: dict[str, str]) -> bytes:
+    """The hash chain a message carries (empty when signed on its own; malformed: unverifiable)."""
+    text = index.get(HASH_CHAIN.lower())
+    if not text:
+        return b""
+    try:
+        return unb64(text)
+    except ValueError:
+        return b"?"
 
 
 def unb64(text: str) -> bytes:

@@ -21,7 +21,7 @@ from tenfold.exchange.http import Unreachable
 from tenfold.exchange.pipeline import Exchange, read_body, x_road_headers
 from tenfold.exchange.protocol import ExchangeError, ServiceAddress, provider_error
 from tenfold.exchange.rights import normalised_path
-from tenfold.exchange.signing import request_digest, response_digest, verify
+from tenfold.exchange.signing import request_digest, response_digest
 from tenfold.topology import GATEWAY_APP, METADATA_SERVICES
 
 ROOM_SERVICES = ("api", "pub", "pull")
@@ -91,7 +91,8 @@ def _check_signature(context: GatewayContext, conf: GlobalConf, member: str, inc
         signature = p.unb64(incoming.index.get("x-tenfold-signature", ""))
     except ValueError:
         signature = b""
-    if not verify(key, signature, request_digest(incoming.request_hash)):
+    if not context.verifier.verify(key, incoming.index.get("x-tenfold-signer", ""), signature, request_digest(incoming.request_hash),
+                                   p.chain_of(incoming.index)):
         raise provider_error("InvalidSignatureValue", f"the signature of {member}'s request does not verify", 403)
     try:
         skew = abs((datetime.now(UTC) - datetime.fromisoformat(incoming.index.get("x-tenfold-date", ""))).total_seconds())
@@ -167,11 +168,14 @@ async def _forward(context: GatewayContext, incoming: Incoming, entry: ServiceEn
     return asgi.Reply(answer.status, answer.headers, answer.body)
 
 
-def _signed(context: GatewayContext, status: int, headers: list[tuple[str, str]], body: bytes, request_hash: bytes) -> list[tuple[str, str]]:
+async def _signed(context: GatewayContext, status: int, headers: list[tuple[str, str]], body: bytes, request_hash: bytes) -> list[tuple[str, str]]:
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", "application/octet-stream"))
-    signature = context.signer.sign(response_digest(request_hash, p.canonical_response(status, headers), body))
-    return headers + [(p.SIGNATURE, p.b64(signature)), (p.SIGNER, context.signer.serial)]
+    seal = await context.sealer.seal(response_digest(request_hash, p.canonical_response(status, headers), body))
+    signed = headers + [(p.SIGNATURE, p.b64(seal.signature)), (p.SIGNER, context.sealer.serial)]
+    if seal.chain:
+        signed.append((p.HASH_CHAIN, p.b64(seal.chain)))
+    return signed
 
 
 def _x_road(exchange: Exchange, incoming: Incoming) -> list[tuple[str, str]]:
@@ -190,18 +194,24 @@ async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Respo
         incoming.request_hash = p.request_hash(p.canonical_request(request.method, incoming.target(), headers), incoming.body)
         _authenticate(context, incoming, exchange)
         index = incoming.index
-        exchange.log_request(context, {
+        logged = {
             "client": exchange.client, "service": exchange.service, "method": request.method,
             "path": incoming.address.path_and_query if incoming.address else "", "request_id": incoming.request_id,
             "request_hash": p.b64(incoming.request_hash), "headers": x_road_headers(headers),
             "signature": index.get("x-tenfold-signature"), "signer": index.get("x-tenfold-signer"),
-        }, incoming.body)
+        }
+        if "x-tenfold-hash-chain" in index:
+            logged["hash_chain"] = index["x-tenfold-hash-chain"]
+        exchange.log_request(context, logged, incoming.body)
         reply, persons = await _dispatch(context, incoming)
-        out = _signed(context, reply.status, p.response_headers(reply.headers) + _x_road(exchange, incoming), reply.body, incoming.request_hash)
+        out = await _signed(context, reply.status, p.response_headers(reply.headers) + _x_road(exchange, incoming), reply.body, incoming.request_hash)
         rows = tracker.rows_for(persons, at=datetime.now(UTC), client=exchange.client or "", service=exchange.service or "",
                                 purpose=index.get("x-road-purpose"), user_id=index.get("x-road-userid"),
                                 issue=index.get("x-road-issue"), message_id=exchange.message_id or "-", basis=incoming.basis)
-        meta = {"status": reply.status, "headers": x_road_headers(out), "signature": out[-2][1], "signer": context.signer.serial}
+        signature = p.index(out)
+        meta = {"status": reply.status, "headers": x_road_headers(out), "signature": signature["x-tenfold-signature"], "signer": context.sealer.serial}
+        if "x-tenfold-hash-chain" in signature:
+            meta["hash_chain"] = signature["x-tenfold-hash-chain"]
         await exchange.finish(context, reply.status, meta, reply.body, rows, error_type=None)
         return web.Response(status=reply.status, body=reply.body, headers=CIMultiDict(out))
     except ExchangeError as error:
@@ -221,4 +231,4 @@ async def _refuse(context: GatewayContext, exchange: Exchange, error: ExchangeEr
         error = logging_failed
     headers = [("Content-Type", "application/json"), (p.ERROR, error.type)] + _x_road(exchange, incoming)
     body = error.body()
-    return web.Response(status=error.status, body=body, headers=CIMultiDict(_signed(context, error.status, headers, body, incoming.request_hash)))
+    return web.Response(status=error.status, body=body, headers=CIMultiDict(await _signed(context, error.status, headers, body, incoming.request_hash)))
