@@ -42,7 +42,7 @@ class Portal:
         self.sessions = Sessions(self.engine, s.session_idle_seconds, s.session_max_seconds, s.staff_idle_seconds)
         self.staff = StaffDirectory(self.engine, s.scrypt_n, s.staff_max_failures, s.staff_lockout_seconds)
         self.signin = CitizenSignIn(s.client_file(), self.public_url, self.issuer)
-        self.pages = Pages(Clock(s.timezone))
+        self.pages = Pages(Clock(s.timezone), {m.id: m.name.model_dump(by_alias=True) for m in self.topology.members})
         self.login_limit = RateLimit(s.login_per_minute)
         self.confirm_limit = RateLimit(s.confirm_per_minute)
 

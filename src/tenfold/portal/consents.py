@@ -4,7 +4,7 @@ the records with their data agreements, giving consent to an agreement, and with
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tenfold.portal.context import PageNotFound
@@ -24,7 +24,7 @@ class Consents:
         return {"X-ConsentBB-IndividualId": person}
 
     async def _call(self, method: str, path: str, person: str, acting: Acting, body: Any = None) -> Any:
-        answer = await self.exchange.call(method, CONSENT, path, acting, body=body, headers=self._individual(person))
+        answer = await self.exchange.call(method, CONSENT, path, replace(acting, person=person), body=body, headers=self._individual(person))
         if answer.status in (403, 404):
             raise PageNotFound("no such consent record")
         if not answer.ok:
@@ -41,8 +41,12 @@ class Consents:
 
     async def records(self, person: str, acting: Acting) -> list[dict[str, Any]]:
         """The person's consent records, each with its data agreement (as the person sees it)."""
-        answer = await self.exchange.call("GET", CONSENT, RECORDS, acting, headers=self._individual(person))
-        found = answer.body.get("consentRecords", []) if answer.ok and isinstance(answer.body, dict) else []
+        answer = await self.exchange.call("GET", CONSENT, RECORDS, replace(acting, person=person), headers=self._individual(person))
+        if answer.status == 404:  # nobody has recorded a consent of this person yet
+            return []
+        if not answer.ok or not isinstance(answer.body, dict):
+            raise PageNotFound(f"the consent service answered {answer.status}")
+        found = answer.body.get("consentRecords", [])
         ids = sorted({r["dataAgreement"] for r in found})
         agreements = dict(zip(ids, await asyncio.gather(*(self.agreement(i, acting) for i in ids))))
         return [{**record, "agreement": agreements.get(record["dataAgreement"]) or {}} for record in found]

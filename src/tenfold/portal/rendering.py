@@ -73,11 +73,13 @@ def language_links(request: Request) -> list[dict[str, Any]]:
 
 
 class Pages:
-    def __init__(self, clock: Clock):
+    def __init__(self, clock: Clock, member_names: dict[str, dict[str, str]] | None = None):
         self.environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "svg"]),
                                        trim_blocks=True, lstrip_blocks=True)
         self.environment.globals.update(_=gettext, money=money, number=number, moment=clock.moment, day=clock.day,
                                         month=clock.month)
+        names = member_names or {}
+        self.environment.filters["member_name"] = lambda member: translated(names.get(member)) or member
         self.clock = clock
 
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
