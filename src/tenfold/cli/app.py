@@ -60,6 +60,9 @@ def _register() -> None:
     from tenfold.cli import life  # also adds `tenfold bench births`
 
     app.add_typer(life.app, name="life")
+    from tenfold.cli import portal  # also adds `tenfold bench portal`
+
+    app.add_typer(portal.app, name="portal")
     from tenfold.cli import demo
 
     app.command("demo")(demo.demo)
