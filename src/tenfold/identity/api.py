@@ -178,8 +178,6 @@ def create_identity_app(provider: IdentityProvider) -> FastAPI:
             return _oauth_json(401, {"error": "invalid_client", "error_description": "the client authentication is malformed"})
         return _oauth_json(status, body, headers)
 
-    @app.api_route("/oidc/userinfo", methods=["GET", "POST"], summary="The consented claims, as a JWT signed by the provider",
-                   responses={200: {"content": {"application/jwt": {}}}, 401: {"description": "no or invalid bearer token"}})
     async def userinfo(request: Request) -> Response:
         scheme_, _space, value = request.headers.get("authorization", "").partition(" ")
         if scheme_.lower() != "bearer" or not value.strip():
@@ -190,6 +188,11 @@ def create_identity_app(provider: IdentityProvider) -> FastAPI:
             return Response(status_code=401, headers={
                 "WWW-Authenticate": 'Bearer error="invalid_token", error_description="the access token is unknown, expired or revoked"'})
         return Response(signed, media_type="application/jwt", headers={"Cache-Control": "no-store"})
+
+    for method in ("GET", "POST"):
+        app.add_api_route("/oidc/userinfo", userinfo, methods=[method], operation_id=f"userinfo_{method.lower()}",
+                          summary="The consented claims, as a JWT signed by the provider",
+                          responses={200: {"content": {"application/jwt": {}}}, 401: {"description": "no or invalid bearer token"}})
 
     @app.get("/oidc/logout", include_in_schema=False)
     async def logout(request: Request, id_token_hint: str | None = None, post_logout_redirect_uri: str | None = None,

@@ -78,7 +78,7 @@ class RelyingParty:
     timeout: float = 10.0
     _metadata: dict[str, Any] | None = field(default=None, repr=False)
     _keys: KeySet | None = field(default=None, repr=False)
-    _keys_at: float = field(default=-1e9, repr=False)
+    _looked_for: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.issuer = self.issuer.rstrip("/")
@@ -106,13 +106,18 @@ class RelyingParty:
         return self._metadata
 
     def keys(self, kid: str | None = None) -> KeySet:
-        """The provider's JWKS; fetched again (at most every 10 s) when ``kid`` is not in it."""
+        """The provider's JWKS; fetched again when ``kid`` is not in it (once per unknown kid, so
+        that tokens naming made-up key ids cannot make the client fetch without end)."""
         known = self._keys is not None and (kid is None or any(k.kid == kid for k in self._keys.keys))
-        if not known and time.monotonic() - self._keys_at > 10:
+        if not known and (self._keys is None or kid not in self._looked_for):
+            if kid is not None:
+                self._looked_for[kid] = time.monotonic()
+                while len(self._looked_for) > 100:
+                    self._looked_for.pop(next(iter(self._looked_for)))
             status, body, _type = self._http(self.discover()["jwks_uri"])
             if status != 200:
                 raise LoginFailed("the provider's keys cannot be fetched", "jwks")
-            self._keys, self._keys_at = KeySet.import_key_set(json.loads(body)), time.monotonic()
+            self._keys = KeySet.import_key_set(json.loads(body))
         if self._keys is None:
             raise LoginFailed("the provider's keys cannot be fetched", "jwks")
         return self._keys

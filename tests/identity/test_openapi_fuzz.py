@@ -1,0 +1,42 @@
+"""Schemathesis drives every operation of the provider's OpenAPI document (discovery, JWKS,
+userinfo, eSignet client management, the services offered through the exchange): no input may
+cause a 5xx."""
+
+import tempfile
+from pathlib import Path
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from tenfold.identity import IdentitySettings, StaticPersons, open_provider
+from tenfold.identity.api import create_identity_app
+from tenfold.storage import make_engine
+from tests.identity.idp import new_person_id, person_record
+
+
+def _app():  # type: ignore[no-untyped-def]
+    directory = Path(tempfile.mkdtemp(prefix="tenfold-idp-fuzz-"))
+    code = new_person_id()
+    people = StaticPersons({code: person_record(code)})
+    provider = open_provider(make_engine(f"sqlite:///{directory / 'idp.sqlite'}"), "http://127.0.0.1:9", people,
+                             IdentitySettings(scrypt_n=2**10))
+    provider.accounts.enrol(code)
+    return create_identity_app(provider)
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
+schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
+STATUSES: list[int] = []
+
+
+@schema.parametrize()
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_input_causes_a_server_error(case) -> None:  # type: ignore[no-untyped-def]
+    response = case.call()
+    STATUSES.append(response.status_code)
+    assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
+
+
+def test_the_fuzzing_reached_the_service() -> None:
+    assert STATUSES, "the fuzz tests did not run"
+    assert any(200 <= s < 300 for s in STATUSES) and any(400 <= s < 500 for s in STATUSES)
