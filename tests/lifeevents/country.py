@@ -107,7 +107,11 @@ class World:
         world.cli("country", "generate", "--persons", str(persons), "--seed", str(seed), "--days", "120")
         world.process = subprocess.Popen([sys.executable, "-m", "tenfold.cli.serve"], env=env, cwd=ROOT,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        world.runtime = until(world._runtime, 180, "the country starts")
+        try:
+            world.runtime = until(world._runtime, 300, "the country starts")
+        except BaseException:
+            world.stop()
+            raise
         return world
 
     def _runtime(self) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
 """SIB's part of the death journey (UK Tell Us Once, made proactive), on SIB's own data:
 
 - the person's benefits stop after the month of death (as the child an allowance was for, or as
-  the recipient);
+  the recipient), and open offers made for them or addressed to them can no longer be confirmed;
 - what was already handed to the treasury for later months is an overpayment: computed,
   recorded and queued for a caseworker, never silently written off;
 - the family's amounts are decided again from the next month without the person (a child's
@@ -99,8 +99,9 @@ def _act(journeys: Journeys, claimed: queue.Claimed, funeral: Evaluation, facts:
             return journeys.finish_or_roll_back(connection, claimed, "already_handled")
         step(connection, "death", person, "death_registered", death=event["deathId"], kin=sorted(relatives))
         ended = payouts.end(connection, person, last, f"death {event['deathId']}")
+        withdrawn = offers.withdraw_open(connection, person)
         step(connection, "death", person, "benefits_stopped", count=len(ended), benefits=sorted({e["benefit"] for e in ended}),
-             last_month=str(last))
+             last_month=str(last), offers_withdrawn=len(withdrawn))
         for recipient in sorted({e["recipient"] for e in ended if e["person"] == person and e["recipient"] != person}):
             recalculate(journeys, connection, claimed, recipient, last)
         _overpayments(connection, person, ended, last, {})

@@ -168,6 +168,19 @@ def expire_due(connection: Connection, today: date) -> int:
     return len(rows)
 
 
+def withdraw_open(connection: Connection, person: str) -> list[str]:
+    """After a death: open offers made for the person, or addressed to them, can no longer be
+    confirmed (they expire, with the reason logged)."""
+    rows = connection.execute(select(offers.c.id, offers.c.state, offers.c.journey, offers.c.subject).where(
+        offers.c.state.in_(OPEN_OFFER), (offers.c.subject == person) | (offers.c.addressee == person))).all()
+    for row in rows:
+        offer_move(row.state, EXPIRE)
+        connection.execute(update(offers).where(offers.c.id == row.id, offers.c.state == row.state).values(
+            state=EXPIRED, decided_at=now(), confirmation={"by": "SIB", "reason": "death"}))
+        step(connection, row.journey, row.subject, "offer_withdrawn", offer=row.id, reason="death")
+    return [row.id for row in rows]
+
+
 def mark_notified(connection: Connection, offer_id: str) -> None:
     connection.execute(update(offers).where(offers.c.id == offer_id, offers.c.state == PROPOSED).values(
         state=NOTIFIED, notified_at=now()))
