@@ -52,6 +52,9 @@ class Records:
         return dict(row)
 
     def create(self, header: str | None, agreement_id: str, consumer: str | None, opt_in: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+        with self.engine.connect() as connection:  # before anything is written: no individual for a refused record
+            if not self.config.agreement_row(connection, agreement_id)["active"]:
+                raise InvalidConsent(f"the data agreement {agreement_id!r} is not active")
         individual = self.config.resolve(header, create=True)
         now = self.clock()
         with self.engine.begin() as connection:
@@ -70,9 +73,9 @@ class Records:
 
     def draft(self, header: str | None, agreement_id: str, consumer: str | None) -> dict[str, Any]:
         """A record not yet stored (no id), as GovStack's draft endpoint gives it."""
-        individual = self.config.resolve(header, create=True)
         with self.engine.connect() as connection:
             agreement = self.config.agreement_row(connection, agreement_id)
+        individual = self.config.resolve(header, create=True)
         row = {"id": None, "data_agreement_id": agreement_id, "data_agreement_revision_id": agreement["revision_id"],
                "data_agreement_revision_hash": agreement["revision_hash"], "individual_id": individual,
                "data_consumer": consumer or "", "opt_in": True, "state": "unsigned", "signature_id": None}
