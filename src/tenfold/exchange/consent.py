@@ -49,6 +49,7 @@ def check_settings() -> ConsentCheckSettings:
 
 
 _positive: dict[tuple[str, str, str, str], tuple[float, str]] = {}  # (gateway member, agreement, person, consumer) -> (until, record)
+_now = time.monotonic  # the cache's clock (a test moves it instead of waiting)
 
 
 async def lawful_basis(context: GatewayContext, entry: ServiceEntry, client: str, persons: list[str]) -> LawfulBasis:
@@ -68,7 +69,7 @@ async def lawful_basis(context: GatewayContext, entry: ServiceEntry, client: str
 async def _consent_record(context: GatewayContext, entry: ServiceEntry, agreement: str, person: str, consumer: str) -> str:
     key = (context.member_id, agreement, person, consumer)
     kept = _positive.get(key)
-    if kept is not None and kept[0] > time.monotonic():
+    if kept is not None and kept[0] > _now():
         return kept[1]
     records = await _ask(context, entry, agreement, person, consumer)
     given = [r for r in records if isinstance(r, dict) and r.get("optIn") is True and isinstance(r.get("id"), str)]
@@ -77,7 +78,7 @@ async def _consent_record(context: GatewayContext, entry: ServiceEntry, agreemen
         if settings.cache_seconds > 0:
             if len(_positive) > 100_000:
                 _positive.clear()
-            _positive[key] = (time.monotonic() + settings.cache_seconds, given[0]["id"])
+            _positive[key] = (_now() + settings.cache_seconds, given[0]["id"])
         return str(given[0]["id"])
     _positive.pop(key, None)
     if records:
