@@ -237,6 +237,12 @@ class BankSimulator:
                 listed.append({"seq": seq, "kind": kind, "messageId": message_id, "name": name, "content": document.decode()})
         return listed
 
+    def returns_due(self) -> tuple[int, int]:
+        """(returns scheduled, returns sent)."""
+        with self.engine.connect() as connection:
+            counts = dict(connection.execute(select(returns.c.done, func.count()).group_by(returns.c.done)).all())
+        return int(counts.get(False, 0)), int(counts.get(True, 0))
+
     def summary(self) -> dict[str, Any]:
         with self.engine.connect() as connection:
             return {

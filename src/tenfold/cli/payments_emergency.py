@@ -41,9 +41,9 @@ def run_emergency(service: Any, program_file: Path, *, wait: bool, timeout: floa
             answered = bar.add_task(_("Waiting for the banks"), total=max(submitted.instructions, 1))
 
             def show() -> None:
-                bar.update(answered, completed=submitted.instructions - service.open_count(program.program_id))
+                bar.update(answered, completed=service.batches_left(program.program_id)[1])
 
-            run_until(service, lambda: service.open_count(program.program_id) == 0, timeout, show)
+            run_until(service, lambda: service.batches_left(program.program_id)[0] == 0, timeout, show)
     states = emergency.outcome(service, program.program_id)
 
     def count(state: str) -> int:

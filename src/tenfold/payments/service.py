@@ -202,6 +202,17 @@ class PaymentsService:
         return [{"bank": r["bank"], "kind": r["kind"], "messageId": r["message_id"], "source": r["source"], "entries": r["entries"],
                  "matched": r["matched"], "unmatched": r["unmatched"], "receivedAt": r["received_at"].isoformat()} for r in rows]
 
+    def batches_left(self, program_id: str) -> tuple[int, int]:
+        """(batches not yet complete, instructions in complete batches) of a program: a cheap way
+        to watch a large run (the batches table is small; the instructions table is not)."""
+        b = disbursement_batches
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(b.c.state, func.count(), func.sum(b.c.accepted_count))
+                                      .where(b.c.program_id == program_id).group_by(b.c.state)).all()
+        left = sum(int(n) for state, n, _c in rows if state != "completed")
+        done = sum(int(c or 0) for state, _n, c in rows if state == "completed")
+        return left, done
+
     def callback_keys(self) -> dict[str, Any]:
         with self.engine.begin() as connection:
             callbacks.signing_key(connection, self.clock())
