@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 
+from tenfold.errors import InvalidInput
 from tenfold.portal.bootstrap import Portal
 from tenfold.portal.context import Forbidden, PageNotFound, Redirect, RequestContext
 from tenfold.portal.security import SecurityHeaders, Throttled, content_security_policy, origin_of
@@ -45,6 +46,10 @@ def _errors(app: FastAPI, portal: Portal) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
         return pages.render(request, "public/error.html", 404, kind="not_found")
+
+    @app.exception_handler(InvalidInput)
+    async def refused(request: Request, error: InvalidInput) -> Response:
+        return pages.render(request, "public/error.html", 400, kind="bad_request")
 
     @app.exception_handler(ExchangeUnavailable)
     async def unavailable(request: Request, error: ExchangeUnavailable) -> Response:

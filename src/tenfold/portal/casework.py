@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from tenfold.errors import TenfoldError
+from tenfold.portal.config import PortalSettings
 from tenfold.portal.tables import case_decisions, staff_audit
 
 OUTCOMES = ("grant", "refuse", "refer")
@@ -44,10 +45,10 @@ def resolution_text(outcome: str, reason: str, decided_by: str, approved_by: str
 @dataclass
 class Casework:
     engine: Engine
-    threshold_cents: int
+    settings: PortalSettings
 
     def needs_second_pair(self, amount_cents: int) -> bool:
-        return amount_cents > self.threshold_cents
+        return amount_cents > self.settings.four_eyes_cents
 
     def record(self, exception: dict[str, Any], outcome: str, reason: str, amount_cents: int, staff_id: str) -> dict[str, Any]:
         state = AWAITING if self.needs_second_pair(amount_cents) else SENT

@@ -25,6 +25,7 @@ from tenfold.portal.staff import audit
 from tenfold.portal.xroad import Acting
 
 CASE = Path(..., ge=1, le=2**62)
+DECISION = Path(..., ge=1, le=2**62)  # its own: FastAPI must not share one Path() between two names
 QUEUE = "Caseworker reviewing the exception queue"
 REVIEW = "Caseworker deciding a case the rules could not settle"
 KINDS = {"birth": N_("Birth"), "death": N_("Death"), "assistance": N_("Social assistance"), "appeal": N_("Appeal"),
@@ -40,7 +41,7 @@ def staff_acting(session: Session, purpose: str, person: str | None = None, case
 
 def caseworker_router(portal: Portal) -> APIRouter:
     router, pages = APIRouter(include_in_schema=False), portal.pages
-    benefits, casework = Benefits(portal.staff_exchange), Casework(portal.engine, portal.settings.four_eyes_cents)
+    benefits, casework = Benefits(portal.staff_exchange), Casework(portal.engine, portal.settings)
 
     async def case_of(session: Session, case_id: int) -> dict[str, Any]:
         """The case and what it is about, read naming the person (their data tracker shows it)."""
@@ -105,19 +106,23 @@ def caseworker_router(portal: Portal) -> APIRouter:
                             kinds=KINDS, notice=request.query_params.get("done"))
 
     @router.post("/caseworker/decisions/{decision_id}/approve")
-    async def approve(request: Request, decision_id: int = CASE) -> Response:
+    async def approve(request: Request, decision_id: int = DECISION) -> Response:
         session = require_staff(request, "approver")
         form = await checked_form(request)
         approved = form.get("approve") == "yes"
+        waiting = next((d for d in await asyncio.to_thread(casework.awaiting) if d["id"] == decision_id), None)
+        if waiting is None:
+            raise PageNotFound(str(decision_id))
+        case_id = waiting["exception_id"]
+        exception = await benefits.exception(case_id, staff_acting(session, REVIEW, case=case_id))
         try:
             row = await asyncio.to_thread(casework.approve, decision_id, session.subject or "", str(form.get("note", ""))[:2000], approved)
         except (NotAwaiting, SameOfficial):
             raise PageNotFound(str(decision_id)) from None
         if approved:
-            exception = await benefits.exception(row["exception_id"], staff_acting(session, REVIEW, case=row["exception_id"]))
             try:
-                await benefits.resolve(row["exception_id"], resolution_text(row["outcome"], row["reason"], row["decided_by"], session.subject),
-                                       staff_acting(session, REVIEW, exception.get("subject"), row["exception_id"]))
+                await benefits.resolve(case_id, resolution_text(row["outcome"], row["reason"], row["decided_by"], session.subject),
+                                       staff_acting(session, REVIEW, exception.get("subject"), case_id))
             except Exception:
                 await asyncio.to_thread(casework.undo, decision_id)
                 raise

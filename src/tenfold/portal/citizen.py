@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from tenfold.i18n import N_, current_language, gettext
 from tenfold.portal.benefits import Benefits, ChoiceRefused, OfferNotOpen
 from tenfold.portal.bootstrap import Portal, user_id
-from tenfold.portal.context import PageNotFound, checked_form, require_citizen
+from tenfold.portal.context import PageNotFound, Redirect, checked_form, require_citizen
 from tenfold.portal.forms import check_iban, check_reason, shown_iban
 from tenfold.portal.people import Names
 from tenfold.portal.sessions import Session
@@ -76,6 +76,13 @@ def citizen_router(portal: Portal) -> APIRouter:
     async def offer_of(session: Session, offer_id: str) -> dict[str, Any]:
         return await benefits.offer(offer_id, acting(session, SEE_OFFERS))
 
+    async def open_offer(session: Session, offer_id: str) -> dict[str, Any]:
+        """The offer, while it can still be answered (else back to the offer as it stands)."""
+        offer = await offer_of(session, offer_id)
+        if offer["state"] not in OPEN:
+            raise Redirect(f"/offers/{offer_id}")
+        return offer
+
     async def render_offer(request: Request, session: Session, offer: dict[str, Any], status: int = 200, **extra: Any) -> Response:
         reader = acting(session, SEE_OFFERS)
         decision_task = benefits.decision(offer["decisionId"], reader)
@@ -103,7 +110,7 @@ def citizen_router(portal: Portal) -> APIRouter:
     @router.get("/offers/{offer_id}/recipient")
     async def recipient_page(request: Request, offer_id: str = OFFER) -> Response:
         session = require_citizen(request)
-        offer = await offer_of(session, offer_id)
+        offer = await open_offer(session, offer_id)
         known = await names.of(offer["recipientOptions"], acting(session, NAMES))
         return pages.render(request, "citizen/recipient.html", offer=offer, draft=draft_of(session, offer), names=known)
 
@@ -111,7 +118,7 @@ def citizen_router(portal: Portal) -> APIRouter:
     async def choose_recipient(request: Request, offer_id: str = OFFER) -> Response:
         session = require_citizen(request)
         form = await checked_form(request)
-        offer = await offer_of(session, offer_id)
+        offer = await open_offer(session, offer_id)
         chosen = form.get("recipient")
         if chosen not in offer["recipientOptions"]:
             known = await names.of(offer["recipientOptions"], acting(session, NAMES))
@@ -125,14 +132,14 @@ def citizen_router(portal: Portal) -> APIRouter:
     @router.get("/offers/{offer_id}/account")
     async def account_page(request: Request, offer_id: str = OFFER) -> Response:
         session = require_citizen(request)
-        offer = await offer_of(session, offer_id)
+        offer = await open_offer(session, offer_id)
         return pages.render(request, "citizen/account.html", offer=offer, draft=draft_of(session, offer), shown_iban=shown_iban)
 
     @router.post("/offers/{offer_id}/account")
     async def choose_account(request: Request, offer_id: str = OFFER) -> Response:
         session = require_citizen(request)
         form = await checked_form(request)
-        offer = await offer_of(session, offer_id)
+        offer = await open_offer(session, offer_id)
         draft = draft_of(session, offer)
         known = [o["iban"] for o in offer["ibanOptions"] if o["person"] == draft["recipient"]]
         choice, error, field = form.get("account"), None, "account-0"
@@ -152,14 +159,16 @@ def citizen_router(portal: Portal) -> APIRouter:
     @router.post("/offers/{offer_id}/confirm")
     async def confirm(request: Request, offer_id: str = OFFER) -> Response:
         session = require_citizen(request)
-        await checked_form(request)
+        form = await checked_form(request)
         portal.confirm_limit.check(session.token)
         offer = await offer_of(session, offer_id)
-        draft = draft_of(session, offer)
-        if not draft["iban"]:
+        # What the page showed is what is confirmed: if the offer changed meanwhile, SIB refuses it.
+        shown = {"recipient": form.get("recipient"), "iban": form.get("iban")}
+        chosen = shown if shown["recipient"] and shown["iban"] else draft_of(session, offer)
+        if not chosen["iban"]:
             return RedirectResponse(f"/offers/{offer_id}/account", status_code=303)
         try:
-            await benefits.confirm(offer_id, str(draft["recipient"]), str(draft["iban"]), acting(session, CONFIRM))
+            await benefits.confirm(offer_id, str(chosen["recipient"]), str(chosen["iban"]), acting(session, CONFIRM))
         except OfferNotOpen as refused:
             return await render_offer(request, session, await offer_of(session, offer_id), 409,
                                       problem=gettext(EXPIRED if refused.expired else UNSETTLED))
