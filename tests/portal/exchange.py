@@ -157,6 +157,8 @@ class InProcessExchange:
             return Answer(response.status_code, response.json() if response.content else None)
         if service == "DEMO/GOV/POP/registry/registry" and path.endswith("/read"):
             return Answer(200, {"content": {"firstName": "Jaan", "lastName": "Tamm"}})
+        if service == "DEMO/GOV/TRE/payments/payments" and path == "/status":
+            return Answer(200, {"instructions": {"settled": {"count": 3, "cents": 96000}, "returned": {"count": 1, "cents": 8000}}})
         if service == "DEMO/GOV/CONSENT/consent/consent":
             return self._consent(method, path, headers, raw)
         return Answer(404, {"detail": "no stand-in for this call"})
