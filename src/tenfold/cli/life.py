@@ -61,6 +61,8 @@ def release_day(pop: str, day: date, released: Released) -> None:
             if status == 201:
                 released.births += event["kind"] == "birth"
                 released.deaths += event["kind"] == "death"
+        with engine.begin() as connection:
+            release.day_done(connection, day)
     finally:
         engine.dispose()
 

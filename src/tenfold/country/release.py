@@ -2,7 +2,7 @@
 the registration each becomes at the population register's front office, and the mark that it
 was released (so a simulation resumed after a stop releases nothing twice).
 
-The simulated clock: the day after the last released event, or the country's as-of date.
+The simulated clock: the day after the last day released, or the country's as-of date.
 """
 
 from __future__ import annotations
@@ -10,19 +10,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from tenfold.country.events import BIRTH
-from tenfold.country.tables import scheduled_events
+from tenfold.country.tables import scheduled_events, simulation_clock
 
 PERSON_FIELDS = ("ID", "firstName", "lastName", "sex", "citizenship", "addressId", "householdId")
 
 
 def next_day(connection: Connection, as_of: date) -> date:
     """The first day not simulated yet."""
-    last = connection.execute(select(func.max(scheduled_events.c.due_date)).where(
-        scheduled_events.c.released_at.is_not(None))).scalar_one_or_none()
+    last = connection.execute(select(simulation_clock.c.day).where(simulation_clock.c.id == 1)).scalar_one_or_none()
     return max(as_of, last + timedelta(days=1)) if last else as_of
+
+
+def day_done(connection: Connection, day: date) -> None:
+    """Every event of ``day`` is released: the clock moves on."""
+    moment = datetime.now(UTC)
+    if not connection.execute(update(simulation_clock).where(simulation_clock.c.id == 1).values(day=day, updated_at=moment)).rowcount:
+        connection.execute(insert(simulation_clock).values(id=1, day=day, updated_at=moment))
 
 
 def due_on(connection: Connection, day: date) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from tenfold.country.models import GENERATOR_VERSION, GenerationRequest
-from tenfold.country.tables import country_metadata, scheduled_events
+from tenfold.country.tables import country_metadata, scheduled_events, simulation_clock
 from tenfold.settings import Settings
 from tenfold.storage import make_engine, upgrade
 
@@ -55,6 +55,7 @@ def read_metadata(connection: Connection) -> CountryMetadata | None:
 def forget(connection: Connection) -> None:
     """Drop the metadata and the schedule: from now on no complete country is described."""
     connection.execute(delete(scheduled_events))
+    connection.execute(delete(simulation_clock))
     connection.execute(delete(country_metadata))
 
 

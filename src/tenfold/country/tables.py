@@ -39,3 +39,12 @@ scheduled_events = Table(
     Column("released_at", UTCDateTime(), nullable=True),
     Index("ix_scheduled_events_due", "released_at", "due_date"),
 )
+
+# The simulator's clock: the last day it released (a simulation resumes the day after).
+simulation_clock = Table(
+    "simulation_clock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
