@@ -65,10 +65,16 @@ def make_offer(life: LifeEvents, deadline: date = date(2026, 7, 9), iban: str | 
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The running country of the journey tests (started once for the session)."""
+def world():  # type: ignore[no-untyped-def]
+    """The running country of the journey tests (started once for the session). Its directory is
+    its own, not pytest's numbered base directory, which concurrent sessions prune."""
+    import shutil
+    import tempfile
+
     from tests.lifeevents.country import World
 
-    running = World.start(tmp_path_factory.mktemp("life-country"))
+    directory = Path(tempfile.mkdtemp(prefix="tenfold-life-country-"))
+    running = World.start(directory)
     yield running
     running.stop()
+    shutil.rmtree(directory, ignore_errors=True)

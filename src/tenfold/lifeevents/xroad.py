@@ -50,18 +50,21 @@ class ExchangeClient:
     def __init__(self, gateway_url: str, client: str, timeout: float = 20.0):
         self.gateway_url, self.client, self.timeout = gateway_url.rstrip("/"), client, timeout
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def _open(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._loop = loop   # a session belongs to one event loop (a test client may run each call in a new one)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=30),
                 timeout=aiohttp.ClientTimeout(total=self.timeout), json_serialize=lambda v: orjson.dumps(v).decode())
         return self._session
 
     async def close(self) -> None:
-        if self._session is not None:
+        if self._session is not None and self._loop is asyncio.get_running_loop():
             await self._session.close()
-            self._session = None
+        self._session = None
 
     async def call(self, method: str, service: str, path: str, *, purpose: str, params: dict[str, Any] | None = None,
                    body: Any = None, issue: str | None = None, user: str | None = None,
