@@ -35,3 +35,27 @@ def test_rotation_keeps_the_old_key_published_until_its_tokens_expire(idp: Idp) 
     idp.clock.offset = timedelta(seconds=idp.provider.settings.token_seconds + 61)
     idp.provider.keys.reload()
     assert old not in _kids(idp) and new in _kids(idp)
+
+
+def test_expired_sign_in_state_is_deleted_with_the_claims_it_carried(idp: Idp) -> None:
+    from sqlalchemy import func, select
+
+    from tenfold.identity.housekeeping import purge_expired
+    from tenfold.identity.tables import codes, tokens
+
+    client_id, private = idp.key_client()
+    party = RelyingParty(idp.url, client_id, REDIRECT, private_jwk=private)
+    resident = idp.resident()
+    login = party.login_request()
+    party.finish_login(Browser().sign_in(login.url, resident.person_id, resident.password, resident.totp_secret), login)
+
+    def held() -> int:
+        with idp.provider.engine.connect() as connection:
+            return sum(connection.execute(select(func.count()).select_from(t).where(t.c.person_id == resident.person_id)).scalar_one()
+                       for t in (codes, tokens))
+
+    assert held() == 2
+    purge_expired(idp.provider.engine, idp.clock(), idp.provider.settings.token_seconds)
+    assert held() == 2  # still valid: kept
+    later = idp.clock() + timedelta(seconds=2 * idp.provider.settings.token_seconds + idp.provider.settings.code_seconds)
+    assert purge_expired(idp.provider.engine, later, idp.provider.settings.token_seconds) >= 2 and held() == 0

@@ -280,6 +280,7 @@ class OidcServer(AuthorizationServer):
                 "expires_in": self.provider.settings.token_seconds, "scope": scope or ""}
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        self.provider.tidy()
         resident: Resident = request.user
         code: IssuedCode = request.authorization_code
         with self.provider.engine.begin() as connection:

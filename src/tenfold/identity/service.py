@@ -41,6 +41,17 @@ class IdentityProvider:
         self.clients = Clients(self.engine)
         self.server = OidcServer(self)
         self._pairwise_salt = secret(self.engine, "pairwise-subject-salt")
+        self._tidied_at = -1e9
+
+    def tidy(self, every: float = 60.0) -> None:
+        """Delete expired sign-in state, at most once per ``every`` seconds (called on the token path)."""
+        import time
+
+        from tenfold.identity.housekeeping import purge_expired
+
+        if time.monotonic() - self._tidied_at >= every:
+            self._tidied_at = time.monotonic()
+            purge_expired(self.engine, self.clock(), self.settings.token_seconds)
 
     def subject(self, person_id: str, client_id: str) -> str:
         return claim_rules.pairwise_subject(self._pairwise_salt, client_id, person_id)
