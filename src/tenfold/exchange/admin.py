@@ -14,7 +14,7 @@ from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tenfold.errors import InvalidInput
-from tenfold.exchange import monitoring, rights
+from tenfold.exchange import monitoring, rights, tracker
 from tenfold.exchange.context import GatewayContext
 from tenfold.ids import xroad
 from tenfold.web import create_app
@@ -163,6 +163,10 @@ def admin_app(context: GatewayContext, rebuild: Callable[[], None]) -> FastAPI:
     @app.get("/api/v1/opmon", summary="Operational monitoring records, newest first", tags=["monitoring"])
     def opmon(limit: int = Query(100, ge=1, le=1000), client: str | None = Query(None, max_length=255)) -> list[dict[str, Any]]:
         return monitoring.recent(context.engine, limit, client)
+
+    @app.get("/api/v1/tracker/volumes", summary="Data-tracker entries by day, client and service (counts, no person)", tags=["monitoring"])
+    def tracker_volumes(days: int = Query(30, ge=1, le=3660)) -> dict[str, Any]:
+        return {"member": context.member_id, "volumes": tracker.volumes(context.engine, days)}
 
     return app
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Iterable
 from urllib.parse import parse_qsl
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from tenfold.errors import InvalidInput
 from tenfold.exchange.tables import tracker
@@ -139,3 +139,16 @@ def find_usage(engine: Engine, person_id: str, offset: int = 0, limit: int = 100
              "dataAgreement": r["data_agreement"], "consentRecordId": r["consent_record"]}
             for r in connection.execute(query).mappings()
         ]
+
+
+def volumes(engine: Engine, days: int = 30) -> list[dict[str, Any]]:
+    """How many uses of persons' data were recorded here, by day, client and service (counts only,
+    never a person): what the platform operator's dashboards show."""
+    if not 1 <= days <= 3660:
+        raise InvalidInput("days must be between 1 and 3660")
+    day = func.date(tracker.c.at)
+    query = (select(day.label("day"), tracker.c.client, tracker.c.service, func.count().label("count"))
+             .where(tracker.c.at >= datetime.now(UTC) - timedelta(days=days))
+             .group_by(day, tracker.c.client, tracker.c.service).order_by(day, tracker.c.client, tracker.c.service))
+    with engine.connect() as connection:
+        return [{"day": str(r.day)[:10], "client": r.client, "service": r.service, "count": int(r.count)} for r in connection.execute(query)]
