@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from tenfold.banks import messages
 from tenfold.banks.config import Faults
-from tenfold.banks.simulator import BankSimulator, _booking
+from tenfold.banks.simulator import BOOKING_COLUMNS, BankSimulator, _booking
 from tenfold.banks.tables import arrivals, entries, returns
 
 STATEMENT_PAGE = 10_000
@@ -61,7 +61,7 @@ def close_day(bank: BankSimulator, now: datetime, *, force: bool = False) -> int
                                                        end_to_end_id=None, arrival_id=None, booked_at=now))
         sent = 0
         while True:
-            page = connection.execute(select(entries).where(entries.c.statement_seq.is_(None)).order_by(entries.c.id)
+            page = connection.execute(select(*BOOKING_COLUMNS).where(entries.c.statement_seq.is_(None)).order_by(entries.c.id)
                                       .limit(STATEMENT_PAGE)).mappings().all()
             if not page:
                 break

@@ -82,7 +82,7 @@ _CODES = {"payment": ("PMNT", "ICDT", "ESCT"), "return": ("PMNT", "ICDT", "RRTN"
 
 
 def _text(value: str) -> str:
-    return escape(value)
+    return escape(value) if ("&" in value or "<" in value or ">" in value) else value
 
 
 def _entries(bookings: Sequence[Booking], currency: str, day: date) -> str:

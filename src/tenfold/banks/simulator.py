@@ -190,7 +190,7 @@ class BankSimulator:
                                         len(parsed.transfers), total, group, reason, rejected)
         self._send(connection, sender, channel, "pain.002", report, now, faults)
         if credited:
-            booked = connection.execute(select(entries).where(entries.c.arrival_id == arrival_id).order_by(entries.c.id)).mappings().all()
+            booked = connection.execute(select(*BOOKING_COLUMNS).where(entries.c.arrival_id == arrival_id).order_by(entries.c.id)).mappings().all()
             notice = messages.notification(self._id(connection, "N"), now, self._account(connection), [_booking(e) for e in booked])
             self._send(connection, sender, channel, "camt.054", notice, now, faults)
         if faults.unknown_return:
@@ -259,6 +259,10 @@ class BankSimulator:
                     outgoing.c.channel == "folder", outgoing.c.written.is_(False))).scalar_one()),
                 "faults": self._get(connection, "faults", {}),
             }
+
+
+BOOKING_COLUMNS = (entries.c.id, entries.c.reference, entries.c.kind, entries.c.credit, entries.c.amount_cents, entries.c.end_to_end_id,
+                   entries.c.arrival_id, entries.c.return_reason)
 
 
 def _booking(row: Any) -> messages.Booking:

@@ -71,3 +71,16 @@ def _typed(connection: Connection, table: Table, columns: Sequence[str], rows: S
             values[i] = processor(values[i])
         result.append(tuple(values))
     return result
+
+
+def select_in(connection: Connection, sql: str, values: Sequence[Any], before: Sequence[Any] = (), chunk: int = 500) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (written with ``?`` placeholders, ending with ``IN``) for every value, a
+    chunk at a time, through the driver: SQLAlchemy renders an expanding ``IN`` again on every execution, which at 500
+    values costs more than the query. ``before`` are the parameters that precede the list."""
+    mark = _placeholder(connection)
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), chunk):
+        part = list(values[start:start + chunk])
+        statement = sql.replace("?", mark) + " (" + ", ".join(mark for _ in part) + ")"
+        found.extend(connection.exec_driver_sql(statement, tuple([*before, *part])).fetchall())
+    return found

@@ -45,14 +45,9 @@ def stored_receipt(connection: Connection, batch: dict) -> BatchReceipt:  # type
 
 
 def _previous(connection: Connection, institution: str, request_ids: Sequence[str]) -> dict[str, tuple[str, str, int, str]]:
-    t = payment_instructions
-    found = {}
-    for start in range(0, len(request_ids), CHUNK):
-        query = select(t.c.request_id, t.c.request_hash, t.c.batch_id, t.c.seq, t.c.state).where(
-            t.c.institution == institution, t.c.request_id.in_(request_ids[start:start + CHUNK]))
-        for request_id, digest, batch_id, seq, state in connection.execute(query).all():
-            found[request_id] = (digest, batch_id, seq, state)
-    return found
+    sql = ("SELECT request_id, request_hash, batch_id, seq, state FROM payment_instructions "
+           "WHERE institution = ? AND request_id IN")
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in _bulk.select_in(connection, sql, request_ids, (institution,))}
 
 
 def _split(connection: Connection, request: BatchRequest, hashes: list[str]) -> tuple[list[tuple[InstructionRequest, str]], list[Replayed]]:

@@ -134,13 +134,9 @@ def existing(connection: Connection, institution: str, payees: Sequence[str]) ->
 
 def routes(connection: Connection, institution: str, payees: Sequence[str]) -> dict[str, tuple[int, str, str, str]]:
     """The hot path's lookup: payee identity -> (beneficiary id, IBAN, BIC, bank)."""
-    t = financial_addresses
-    found: dict[str, tuple[int, str, str, str]] = {}
-    columns = (t.c.payee_identity, t.c.id, t.c.financial_address, t.c.bic, t.c.bank)
-    for start in range(0, len(payees), CHUNK):
-        query = select(*columns).where(t.c.institution == institution, t.c.payee_identity.in_(payees[start:start + CHUNK]))
-        found.update({row[0]: (row[1], row[2], row[3], row[4]) for row in connection.execute(query)})
-    return found
+    sql = ("SELECT payee_identity, id, financial_address, bic, bank FROM financial_addresses "
+           "WHERE institution = ? AND payee_identity IN")
+    return {row[0]: (row[1], row[2], row[3], row[4]) for row in _bulk.select_in(connection, sql, payees, (institution,))}
 
 
 def register(connection: Connection, router: Router, institution: str, beneficiaries: Iterable[Beneficiary],

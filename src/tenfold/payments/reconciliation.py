@@ -127,14 +127,13 @@ def load(connection: Connection, e2e_ids: Iterable[str]) -> dict[str, dict[str, 
         parts = split_end_to_end_id(e2e)
         if parts:
             by_batch[parts[0]].append(parts[1])
-    t = payment_instructions
-    columns = (t.c.batch_id, t.c.seq, t.c.state, t.c.amount_cents, t.c.bank, t.c.program_id, t.c.beneficiary_id)
+    sql = ("SELECT batch_id, seq, state, amount_cents, bank, program_id, beneficiary_id FROM payment_instructions "
+           "WHERE batch_id = ? AND seq IN")
     found = {}
     for batch_id, seqs in by_batch.items():
-        for start in range(0, len(seqs), CHUNK):
-            query = select(*columns).where(t.c.batch_id == batch_id, t.c.seq.in_(seqs[start:start + CHUNK]))
-            for row in connection.execute(query).mappings():
-                found[end_to_end_id(row["batch_id"], row["seq"])] = dict(row)
+        for row in _bulk.select_in(connection, sql, seqs, (batch_id,)):
+            found[end_to_end_id(row[0], row[1])] = {"state": row[2], "amount_cents": row[3], "bank": row[4], "program_id": row[5],
+                                                    "beneficiary_id": row[6]}
     return found
 
 
@@ -218,16 +217,9 @@ def _commit(connection: Connection, work: _Work, now: datetime) -> None:
 
 
 def _mark_statement(connection: Connection, message_id: str, e2e_ids: list[str]) -> None:
-    """Note on each instruction the statement that showed it (one statement per batch and chunk)."""
-    by_batch: dict[str, list[int]] = defaultdict(list)
-    for e2e in e2e_ids:
-        batch_id, seq = split_end_to_end_id(e2e)  # type: ignore[misc]
-        by_batch[batch_id].append(seq)
-    t = payment_instructions
-    for batch_id, seqs in by_batch.items():
-        for start in range(0, len(seqs), CHUNK):
-            connection.execute(update(t).where(t.c.batch_id == batch_id, t.c.seq.in_(seqs[start:start + CHUNK]))
-                               .values(statement_id=message_id))
+    """Note on each instruction the statement that showed it."""
+    rows = [(message_id, *split_end_to_end_id(e2e)) for e2e in e2e_ids]  # type: ignore[misc]
+    _bulk.update_rows(connection, payment_instructions, ("statement_id",), ("batch_id", "seq"), rows)
 
 
 def record(connection: Connection, bank: str, problems: list[tuple[str, str | None, int | None, str]], message_id: str | None,
