@@ -81,8 +81,6 @@ def _portal_consent(portal: str, method: str, path: str, person: str, body: Any 
 
 def show(runtime: dict[str, Any]) -> None:
     from tenfold.cli.identity import demo_accounts
-    from tenfold.identity.browser import Browser
-
     console.rule(_("Identity and consent"))
     accounts = [a for a in demo_accounts() if a["status"] == "active" and a["password"]]
     console.print(table(_("Demo residents who can sign in (tenfold identity demo-accounts)"),
@@ -90,12 +88,8 @@ def show(runtime: dict[str, Any]) -> None:
                         [(a["role"], a["name"], a["personId"], a["password"], a["totpSecret"]) for a in accounts]))
     if not accounts:
         raise TenfoldError(_("no demo resident can sign in"))
-    resident = accounts[0]
     party = portal_party()
-    login = party.login_request("openid profile", claims={"userinfo": {"individual_id": {"essential": True}, "address": None}},
-                                ui_locales="en")
-    callback = Browser().sign_in(login.url, resident["personId"], resident["password"], resident["totpSecret"])
-    tokens = party.finish_login(callback, login)
+    resident, tokens = _sign_in(party, accounts)
     claims = party.userinfo(tokens.access_token)
     console.print(table(_("{name} signed in to the portal (OpenID Connect, PKCE, private_key_jwt); verified userinfo").format(
         name=resident["name"]), [_("claim"), _("value")],
@@ -148,6 +142,23 @@ def _show_chains() -> None:
         raise TenfoldError(_("{count} problems in the consent revision chains (tenfold consent verify)").format(count=len(problems)))
     console.print(_("tenfold consent verify: every revision chain is intact ({chains} chains: hashes, links and signatures).").format(
         chains=chains))
+
+
+def _sign_in(party: Any, accounts: list[dict[str, Any]]) -> tuple[dict[str, Any], Any]:
+    """The first demo resident who can sign in now (a TOTP code signs in once: a resident who just
+    signed in waits for the next code, so the next one signs in instead)."""
+    from tenfold.i18n import current_language
+    from tenfold.identity.browser import Browser, SignInRefused
+
+    for resident in accounts:
+        login = party.login_request("openid profile", claims={"userinfo": {"individual_id": {"essential": True}, "address": None}},
+                                    ui_locales=current_language.get())
+        try:
+            callback = Browser().sign_in(login.url, resident["personId"], resident["password"], resident["totpSecret"])
+        except SignInRefused:
+            continue
+        return resident, party.finish_login(callback, login)
+    raise TenfoldError(_("no demo resident can sign in"))
 
 
 def _refused_within(bank: str, person: str) -> tuple[int, dict[str, str], Any]:
