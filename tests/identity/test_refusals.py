@@ -19,7 +19,8 @@ def _get(url: str) -> requests.Response:
 def test_an_unknown_client_or_a_wrong_redirect_uri_is_shown_an_error_page_not_redirected(idp: Idp) -> None:
     client_id, _key = idp.key_client()
     for request in (authorization(idp, "no-such-client"), authorization(idp, client_id, redirect_uri="http://127.0.0.1:9/callback/other"),
-                    authorization(idp, client_id, redirect_uri='https://evil.example/"x\\'), authorization(idp, client_id, redirect_uri=None)):
+                    authorization(idp, client_id, redirect_uri='https://evil.example/"x\\'), authorization(idp, client_id, redirect_uri=None),
+                    authorization(idp, client_id, padding="x" * 9000)):
         answer = _get(request.url)
         assert answer.status_code == 400 and "location" not in answer.headers, request.url
         assert "cannot be accepted" in answer.text

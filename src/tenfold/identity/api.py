@@ -29,6 +29,7 @@ from tenfold.web import FastJSONResponse, create_app
 from tenfold.i18n import N_
 
 MAX_FORM_BYTES = 16 * 1024
+MAX_QUERY = 8 * 1024
 EXPIRED = N_("This sign-in page has expired or was opened in another browser. Go back to the service and start again.")
 BAD_REQUEST = N_("The service sent a sign-in request that cannot be accepted.")
 UNAVAILABLE = N_("Your data could not be read from the population register just now. Please try again later.")
@@ -102,6 +103,8 @@ def create_identity_app(provider: IdentityProvider) -> FastAPI:
 
     @app.get("/authorize", include_in_schema=False)
     async def authorize(request: Request) -> Response:
+        if len(request.url.query) > MAX_QUERY:
+            return message("en", N_("The request cannot be accepted"), BAD_REQUEST, 400)
         pairs = parse_qsl(request.url.query, keep_blank_values=True)
         language = ui_language(dict(pairs))
         browser = request.cookies.get(cookies.browser) or random.token_urlsafe(32)
