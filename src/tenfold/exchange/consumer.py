@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import orjson
-from aiohttp import web
-from multidict import CIMultiDict
 
 from tenfold.exchange import protocol as p
 from tenfold.exchange.context import GatewayContext
@@ -19,6 +17,7 @@ from tenfold.exchange.delivery import Push
 from tenfold.exchange.http import Answer, PeerRejected, Unreachable
 from tenfold.exchange.pipeline import Exchange, error_response, read_body, x_road_headers
 from tenfold.exchange.protocol import ExchangeError, ServiceAddress, consumer_error
+from tenfold.exchange.server import Request, Response
 from tenfold.exchange.signing import request_digest, response_digest
 from tenfold.ids.xroad import XRoadId
 
@@ -123,14 +122,14 @@ def _check_answer(context: GatewayContext, answer: Answer, provider: str, reques
     return index
 
 
-async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Response:
+async def handle(context: GatewayContext, request: Request) -> Response:
     """The member-facing listener's ``/r1/...`` handler."""
     exchange = Exchange("consumer", request.method)
     try:
         body = await read_body(request, context.settings.max_body_bytes)
         exchange.request_bytes = len(body)
-        address = p.parse_address(request.rel_url.raw_path, request.rel_url.raw_query_string)
-        headers = list(request.headers.items())
+        address = p.parse_address(request.raw_path, request.query)
+        headers = request.headers
         index = p.index(headers)
         p.check_headers(index)
         client = p.parse_client(p.client_header(index))
@@ -141,13 +140,12 @@ async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Respo
         if "x-tenfold-hash-chain" in index:
             meta["provider_hash_chain"] = index["x-tenfold-hash-chain"]
         await exchange.finish(context, answer.status, meta, answer.body, error_type=index.get("x-road-error"))
-        returned = CIMultiDict((k, v) for k, v in answer.headers if k.lower() not in _NOT_RETURNED)
-        return web.Response(status=answer.status, body=answer.body, headers=returned)
+        return Response(answer.status, [(k, v) for k, v in answer.headers if k.lower() not in _NOT_RETURNED], answer.body)
     except ExchangeError as error:
-        return await refuse(context, exchange, error, request.method, request.rel_url.raw_path_qs)
+        return await refuse(context, exchange, error, request.method, request.raw_path_qs)
 
 
-async def refuse(context: GatewayContext, exchange: Exchange, error: ExchangeError, method: str, raw_target: str) -> web.Response:
+async def refuse(context: GatewayContext, exchange: Exchange, error: ExchangeError, method: str, raw_target: str) -> Response:
     """Answer with the X-Road error, after logging the refused request and the refusal."""
     if not exchange.pending:
         exchange.message_id = exchange.message_id or p.new_message_id(context.instance)

@@ -20,9 +20,7 @@ from typing import Any
 
 import aiohttp
 import orjson
-from aiohttp import web
 from fastapi import FastAPI
-from multidict import CIMultiDict
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import event
 
@@ -42,11 +40,13 @@ from tenfold.exchange.pipeline import read_body
 from tenfold.exchange.pki import Anchor, PkiDirectory
 from tenfold.exchange.protocol import ExchangeError
 from tenfold.exchange.pubsub_api import ERRORS as PUBSUB_ERRORS, pubsub_router
+from tenfold.exchange.server import HttpServer, Request, Response
 from tenfold.exchange.signing import Signer
 from tenfold.exchange.store import migrate, reason
 from tenfold.web import create_app
 
 log = logging.getLogger("tenfold.exchange.gateway")
+ADMIN_BODY_BYTES = 1024 * 1024  # requests to the gateway's own APIs
 
 
 def server_ssl(context: GatewayContext) -> ssl.SSLContext:
@@ -115,7 +115,7 @@ class Gateway:
     exchange_port: int
     exchange_host: str = "127.0.0.1"
     admin: FastAPI | None = None
-    runners: list[web.BaseRunner] = field(default_factory=list)
+    servers: list[HttpServer] = field(default_factory=list)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     central_session: aiohttp.ClientSession | None = None
     _openapi: bytes | None = None
@@ -154,14 +154,13 @@ class Gateway:
         self._start_workers(checkpointer)
 
     async def _listen(self) -> None:
-        local = web.ServerRunner(web.Server(self._local, access_log=None), handle_signals=False)
-        await local.setup()
-        await web.TCPSite(local, "127.0.0.1", self.local_port, backlog=1024, reuse_address=True).start()
-        remote = web.ServerRunner(web.Server(self._exchange, access_log=None), handle_signals=False)
-        await remote.setup()
-        await web.TCPSite(remote, self.exchange_host, self.exchange_port, ssl_context=server_ssl(self.context),
-                          backlog=1024, reuse_address=True).start()
-        self.runners += [local, remote]
+        limit = max(self.context.settings.max_body_bytes, ADMIN_BODY_BYTES)
+        local = HttpServer(self._local, limit)
+        await local.start("127.0.0.1", self.local_port)
+        self.servers.append(local)
+        remote = HttpServer(self._exchange, limit)
+        await remote.start(self.exchange_host, self.exchange_port, server_ssl(self.context))
+        self.servers.append(remote)
 
     def _start_workers(self, checkpointer: Checkpointer) -> None:
         context, settings = self.context, self.context.settings
@@ -182,35 +181,34 @@ class Gateway:
             await asyncio.sleep(self.context.confs.refresh_seconds)
             await self.context.confs.refresh(self.central_session)
 
-    async def _local(self, request: web.BaseRequest) -> web.StreamResponse:
-        path = request.path
+    async def _local(self, request: Request) -> Response:
+        path = request.raw_path
         try:
             if path.startswith("/r1/"):
                 return await consumer.handle(self.context, request)
             if path == "/healthz":
                 return self._health()
             if path == "/metrics":
-                return web.Response(body=generate_latest(self.context.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+                return Response(200, [("Content-Type", CONTENT_TYPE_LATEST)], generate_latest(self.context.metrics.registry))
             if path == "/openapi.json":
-                return web.Response(body=self._document(), content_type="application/json")
-            body = await read_body(request, 1024 * 1024)
+                return Response(200, [("Content-Type", "application/json")], self._document())
+            body = await read_body(request, ADMIN_BODY_BYTES)
             assert self.admin is not None
-            reply = await asgi.call(self.admin, request.method, request.rel_url.raw_path, request.rel_url.raw_query_string,
-                                    list(request.headers.items()), body)
-            return web.Response(status=reply.status, body=reply.body, headers=CIMultiDict(
-                (k, v) for k, v in reply.headers if k.lower() not in ("content-length", "date", "server")))
+            reply = await asgi.call(self.admin, request.method, request.raw_path, request.query, request.headers, body)
+            return Response(reply.status, [(k, v) for k, v in reply.headers if k.lower() not in ("content-length", "date", "server")],
+                            reply.body)
         except ExchangeError as error:
-            return web.Response(status=error.status, body=error.body(), content_type="application/json")
+            return Response(error.status, [("Content-Type", "application/json")], error.body())
 
-    async def _exchange(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def _exchange(self, request: Request) -> Response:
         return await provider.handle(self.context, request)
 
-    def _health(self) -> web.Response:
+    def _health(self) -> Response:
         conf = self.context.conf
         healthy = conf is not None and not conf.expired()
         body = {"status": "ok" if healthy else "unavailable", "member": self.context.member_id,
                 "globalconf": "valid" if healthy else ("expired" if conf else "missing")}
-        return web.Response(status=200 if healthy else 503, body=orjson.dumps(body), content_type="application/json")
+        return Response(200 if healthy else 503, [("Content-Type", "application/json")], orjson.dumps(body))
 
     def _document(self) -> bytes:
         if self._openapi is None:
@@ -219,8 +217,8 @@ class Gateway:
         return self._openapi
 
     async def stop(self) -> None:
-        for runner in self.runners:
-            await runner.cleanup()
+        for server in self.servers:
+            await server.close()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

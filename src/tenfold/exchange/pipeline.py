@@ -9,31 +9,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
-from multidict import CIMultiDict
 
 from tenfold.exchange import monitoring, protocol
 from tenfold.exchange.context import GatewayContext
 from tenfold.exchange.messagelog import LoggingFailed, LogRecord
 from tenfold.exchange.protocol import ExchangeError
+from tenfold.exchange.server import BodyTooLarge, Request, Response
 
 X_ROAD_LOGGED = ("x-road-client", "x-road-id", "x-road-userid", "x-road-issue", "x-road-represented-party",
                  "x-road-purpose", "x-road-request-id", "x-road-service", "x-road-request-hash", "x-road-error")
 
 
-async def read_body(request: web.BaseRequest, limit: int) -> bytes:
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        raise protocol.client_error("BadRequest", f"the request body is larger than {limit} bytes", 413)
-    chunks, total = [], 0
-    while True:
-        chunk = await request.content.read(65536)
-        if not chunk:
-            return b"".join(chunks)
-        total += len(chunk)
-        if total > limit:
-            raise protocol.client_error("BadRequest", f"the request body is larger than {limit} bytes", 413)
-        chunks.append(chunk)
+async def read_body(request: Request, limit: int) -> bytes:
+    try:
+        return await request.read(limit)
+    except BodyTooLarge:
+        raise protocol.client_error("BadRequest", f"the request body is larger than {limit} bytes", 413) from None
 
 
 def x_road_headers(headers: list[tuple[str, str]]) -> list[list[str]]:
@@ -97,6 +88,5 @@ def _known(context: GatewayContext, client: str | None, service: str | None) -> 
     return bool(client and conf.is_client(client)), known_service
 
 
-def error_response(error: ExchangeError, extra: list[tuple[str, str]] | None = None) -> web.Response:
-    headers = CIMultiDict([("Content-Type", "application/json"), (protocol.ERROR, error.type), *(extra or [])])
-    return web.Response(status=error.status, body=error.body(), headers=headers)
+def error_response(error: ExchangeError, extra: list[tuple[str, str]] | None = None) -> Response:
+    return Response(error.status, [("Content-Type", "application/json"), (protocol.ERROR, error.type), *(extra or [])], error.body())

@@ -10,8 +10,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiohttp import web
-from multidict import CIMultiDict
 
 from tenfold.errors import InvalidInput
 from tenfold.exchange import asgi, consent, protocol as p, tracker
@@ -21,6 +19,7 @@ from tenfold.exchange.http import Unreachable
 from tenfold.exchange.pipeline import Exchange, read_body, x_road_headers
 from tenfold.exchange.protocol import ExchangeError, ServiceAddress, provider_error
 from tenfold.exchange.rights import normalised_path
+from tenfold.exchange.server import Request, Response
 from tenfold.exchange.signing import request_digest, response_digest
 from tenfold.topology import GATEWAY_APP, METADATA_SERVICES
 
@@ -32,7 +31,7 @@ _TO_APP_DROP = frozenset({p.CLIENT.lower(), p.MESSAGE_ID.lower()})
 class Incoming:
     """One request from another gateway, as far as it has been checked."""
 
-    request: web.BaseRequest
+    request: Request
     headers: list[tuple[str, str]]
     index: dict[str, str]
     body: bytes = b""
@@ -47,8 +46,7 @@ class Incoming:
         return self.index.get("x-road-request-id", "")
 
     def target(self) -> str:
-        query = self.request.rel_url.raw_query_string
-        return self.request.rel_url.raw_path + ("?" + query if query else "")
+        return self.request.raw_path_qs
 
 
 def _conf(context: GatewayContext) -> GlobalConf:
@@ -62,14 +60,14 @@ def _authenticate(context: GatewayContext, incoming: Incoming, exchange: Exchang
     request, index = incoming.request, incoming.index
     p.check_headers(index)
     exchange.message_id = index.get("x-road-id") or "-"
-    incoming.address = address = p.parse_address(request.rel_url.raw_path, request.rel_url.raw_query_string)
+    incoming.address = address = p.parse_address(request.raw_path, request.query)
     exchange.service = str(address.service)
     client = p.parse_client(index.get("x-road-client"))
     incoming.client = exchange.client = str(client)
     incoming.trace = p.TraceParent.parse_or_new(index.get("traceparent"))
     exchange.trace_id = incoming.trace.trace_id
     conf = _conf(context)
-    ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+    ssl_object = request.transport.get_extra_info("ssl_object")
     peer = conf.tls_owners.get(ssl_object.getpeercert(binary_form=True)) if ssl_object else None
     if peer is None:
         raise provider_error("SslAuthenticationFailed", "the client gateway's TLS certificate is unknown or revoked", 403)
@@ -144,7 +142,7 @@ async def _builtin(context: GatewayContext, incoming: Incoming) -> asgi.Reply:
     if content_type:
         headers.append(("Content-Type", content_type))
     request = incoming.request
-    return await asgi.call(context.im, request.method, request.rel_url.raw_path, request.rel_url.raw_query_string, headers, incoming.body)
+    return await asgi.call(context.im, request.method, request.raw_path, request.query, headers, incoming.body)
 
 
 async def _forward(context: GatewayContext, incoming: Incoming, entry: ServiceEntry) -> asgi.Reply:
@@ -183,10 +181,10 @@ def _x_road(exchange: Exchange, incoming: Incoming) -> list[tuple[str, str]]:
             (p.REQUEST_ID, incoming.request_id), (p.REQUEST_HASH, p.b64(incoming.request_hash))]
 
 
-async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Response:
+async def handle(context: GatewayContext, request: Request) -> Response:
     """The mutual-TLS listener's handler."""
     exchange = Exchange("provider", request.method)
-    headers = list(request.headers.items())
+    headers = request.headers
     incoming = Incoming(request, headers, p.index(headers))
     try:
         incoming.body = await read_body(request, context.settings.max_body_bytes)
@@ -213,22 +211,22 @@ async def handle(context: GatewayContext, request: web.BaseRequest) -> web.Respo
         if "x-tenfold-hash-chain" in signature:
             meta["hash_chain"] = signature["x-tenfold-hash-chain"]
         await exchange.finish(context, reply.status, meta, reply.body, rows, error_type=None)
-        return web.Response(status=reply.status, body=reply.body, headers=CIMultiDict(out))
+        return Response(reply.status, out, reply.body)
     except ExchangeError as error:
         return await _refuse(context, exchange, error, incoming)
 
 
-async def _refuse(context: GatewayContext, exchange: Exchange, error: ExchangeError, incoming: Incoming) -> web.Response:
+async def _refuse(context: GatewayContext, exchange: Exchange, error: ExchangeError, incoming: Incoming) -> Response:
     request = incoming.request
     if not incoming.request_hash:
         incoming.request_hash = p.request_hash(p.canonical_request(request.method, incoming.target(), incoming.headers), b"")
     if not exchange.pending:
         exchange.log_request(context, {"client": exchange.client, "service": exchange.service, "method": request.method,
-                                       "path": request.rel_url.raw_path_qs[:2000], "request_id": incoming.request_id}, b"")
+                                       "path": request.raw_path_qs[:2000], "request_id": incoming.request_id}, b"")
     try:
         await exchange.finish(context, error.status, {"error": error.type, "message": error.message}, error.body(), error_type=error.type)
     except ExchangeError as logging_failed:
         error = logging_failed
     headers = [("Content-Type", "application/json"), (p.ERROR, error.type)] + _x_road(exchange, incoming)
     body = error.body()
-    return web.Response(status=error.status, body=body, headers=CIMultiDict(await _signed(context, error.status, headers, body, incoming.request_hash)))
+    return Response(error.status, await _signed(context, error.status, headers, body, incoming.request_hash), body)
