@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Connection, Engine, func, select, update
 
 from tenfold.payments.errors import InvalidInput
-from tenfold.payments.models import FINAL, OPEN, REJECTED, RETURNED, SETTLED, end_to_end_id
+from tenfold.payments.models import OPEN, REJECTED, RETURNED, SETTLED, end_to_end_id
 from tenfold.payments.money import format_cents
 from tenfold.payments.tables import disbursement_batches, payment_instructions, signing_keys
 from tenfold.storage import outbox
@@ -175,4 +175,4 @@ def deliver(engine: Engine, client: str, max_attempts: int, now: datetime, not_b
     return delivered
 
 
-__all__ = ["FINAL", "batch_status", "check_url", "deliver", "enqueue", "public_keys", "settle_batches", "sign", "signing_key", "verify"]
+__all__ = ["batch_status", "check_url", "deliver", "enqueue", "public_keys", "settle_batches", "sign", "signing_key", "verify"]
