@@ -32,7 +32,8 @@ KEY = r"^[A-Za-z0-9][A-Za-z0-9._:~-]{0,99}$"
 PERSON = Annotated[str, Query(alias="personId", min_length=1, max_length=32, description="A personal code")]
 
 
-def acting_user(request: Request, user: Annotated[str | None, Header(alias="X-Road-UserId", max_length=64, description="The citizen or official acting")] = None,
+def acting_user(request: Request, user: Annotated[str | None, Header(alias="X-Road-UserId", pattern=r"^[\x21-\x7e]{1,64}$",
+                                                                    description="The citizen or official acting")] = None,
                 client: Annotated[str | None, Header(alias="X-Road-Client", max_length=255)] = None) -> str | None:
     """The resident acting for themselves (their personal code, country prefix or not), or None
     for a staff subsystem's official (whose id the gateways log and the data tracker shows)."""
@@ -61,7 +62,7 @@ class DeclineIn(_Strict):
 
 class ApplicationIn(_Strict):
     personId: str = Field(min_length=1, max_length=32, description="The applicant's personal code: the only input")
-    consentRecordId: str | None = Field(None, min_length=1, max_length=64, description="Consent, where a source's law needs it")
+    consentRecordId: str | None = Field(None, pattern=ID, description="Consent, where a source's law needs it")
 
 
 class AppealIn(_Strict):

@@ -80,6 +80,7 @@ class Family:
     children: tuple[str, ...]           # the mother's children in the household, young enough to count
     recipient: str                      # the recipient proposed
     document: dict[str, Any]            # the household as the rules read it, every fact with its source
+    newborns: tuple[str, ...] = ()      # the children born in the month decided (each has a birth event of its own)
 
 
 def family(facts: BirthFacts, enrolled: dict[str, tuple[str, str]]) -> Family:
@@ -114,7 +115,8 @@ def family(facts: BirthFacts, enrolled: dict[str, tuple[str, str]]) -> Family:
             "multiple_birth_size": {"value": int(births[c].get("multipleBirthSize") or 1), "source": births_source},
         })
     document = {"id": facts.child["householdId"], "members": members}
-    return Family(parents, children, recipient, document)
+    newborns = tuple(c for c in children if period.contains(date.fromisoformat(births[c]["birthDate"])))
+    return Family(parents, children, recipient, document, newborns)
 
 
 def with_recipient(document: dict[str, Any], recipient: str) -> dict[str, Any]:

@@ -123,7 +123,10 @@ class Journeys:
                 return self.finish_or_roll_back(connection, claimed, "exception")
             decision = next(d for d in evaluation.decisions if d.program == "family_benefits")
             draft = self._birth_draft(claimed, facts, family)
-            draft.items = offers.items_of(decision, offers.covered(connection, [*family.parents, *family.children]))
+            # Another child born this month (a twin) has a birth of its own and is offered its own items there.
+            others = {c for c in family.newborns if c != claimed.subject}
+            items = offers.items_of(decision, offers.covered(connection, [*family.parents, *family.children]))
+            draft.items = [i for i in items if i["person"] not in others]
             if not draft.items:
                 step(connection, "birth", claimed.subject, "nothing_due")
                 return self.finish_or_roll_back(connection, claimed, "nothing_due")
