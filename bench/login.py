@@ -254,9 +254,10 @@ def _ms(values: list[float], quantile: float) -> float | None:
     return round(float(np.quantile(values, quantile)) * 1000, 1) if values else None
 
 
-def run(seconds: float = 10.0, concurrency: int = 8, token_requests: int = 1500) -> dict[str, Any]:
+def run(seconds: float = 10.0, concurrency: int = 8, token_requests: int = 1000) -> dict[str, Any]:
     from tenfold.identity.passwords import hash_password, verify_password
 
+    load_before = os.getloadavg()[0]
     directory = Path(tempfile.mkdtemp(prefix="tenfold-bench-login-"))
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
