@@ -116,7 +116,8 @@ def test_cookies_are_httponly_strict_and_secure_except_on_loopback_http(idp: Idp
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
     secure = Cookies(secure=True)
-    assert secure.browser.startswith("__Host-")
+    assert secure.browser.startswith("__Host-") and secure.session.startswith("__Host-")
+    assert (secure.same_site(secure.browser), secure.same_site(secure.session)) == ("strict", "lax")
     assert answer.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in answer.headers["content-security-policy"]
 
 
@@ -129,6 +130,8 @@ def test_a_session_skips_the_form_and_logout_ends_it_and_revokes_its_tokens(idp:
     second = party.login_request()
     page = browser.request("GET", second.url)
     assert 'action="/authorize/consent"' in page.body  # signed in already: straight to consent
+    stranger = browser.request("GET", f"{idp.url}/oidc/logout")  # a link elsewhere cannot sign the resident out
+    assert stranger.status == 400 and 'action="/authorize/consent"' in browser.request("GET", party.login_request().url).body
     logout = browser.request("GET", party.logout_url(tokens.id_token, REDIRECT, "bye"))
     assert logout.status == 303 and logout.headers["location"] == REDIRECT + "?state=bye"
     assert requests.get(idp.url + "/oidc/userinfo", headers={"Authorization": "Bearer " + tokens.access_token}, timeout=10).status_code == 401

@@ -37,19 +37,27 @@ THROTTLED = N_("Too many attempts from your connection. Wait a minute and try ag
 
 
 class Cookies:
-    """Cookie names and flags: HttpOnly and SameSite=Strict always; Secure (and the __Host-
-    prefix) unless the provider runs on plain http on a loopback address (the demo)."""
+    """Cookie names and flags: HttpOnly always; SameSite=Strict for the browser binding, Lax for
+    the session; Secure (and the __Host- prefix) unless the provider runs on plain http on a
+    loopback address (the demo)."""
 
     def __init__(self, secure: bool):
         self.secure = secure
         prefix = "__Host-" if secure else ""
         self.browser, self.session = f"{prefix}tenfold-idp-browser", f"{prefix}tenfold-idp-session"
 
+    def same_site(self, name: str) -> str:
+        # The session must come along when a relying party sends the browser here (a top-level
+        # GET from another site: /authorize, /oidc/logout), so it is Lax; the browser binding is
+        # only needed by this site's own forms, so it is Strict.
+        return "lax" if name == self.session else "strict"
+
     def set(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
-        response.set_cookie(name, value, max_age=max_age, path="/", secure=self.secure, httponly=True, samesite="strict")
+        response.set_cookie(name, value, max_age=max_age, path="/", secure=self.secure, httponly=True,
+                            samesite=self.same_site(name))  # type: ignore[arg-type]
 
     def clear(self, response: Response, name: str) -> None:
-        response.delete_cookie(name, path="/", secure=self.secure, httponly=True, samesite="strict")
+        response.delete_cookie(name, path="/", secure=self.secure, httponly=True, samesite=self.same_site(name))  # type: ignore[arg-type]
 
 
 async def _form(request: Request) -> list[tuple[str, str]] | None:
@@ -200,14 +208,18 @@ def create_identity_app(provider: IdentityProvider) -> FastAPI:
     @app.get("/oidc/logout", include_in_schema=False)
     async def logout(request: Request, id_token_hint: str | None = None, post_logout_redirect_uri: str | None = None,
                      state: str | None = None, ui_locales: str | None = None) -> Response:
-        outcome = await run_in_threadpool(flow.logout, request.cookies.get(cookies.session), id_token_hint, post_logout_redirect_uri, state)
+        ended, outcome = await run_in_threadpool(flow.logout, request.cookies.get(cookies.session), id_token_hint,
+                                                 post_logout_redirect_uri, state)
         language = ui_language({"ui_locales": ui_locales or ""})
         response: Response
         if outcome is not None:
             response = RedirectResponse(outcome.location, status_code=303)
-        else:
+        elif ended:
             response = message(language, N_("Signed out"), N_("You are signed out of the state identity provider."), 200, "notice")
-        cookies.clear(response, cookies.session)
+        else:
+            return message(language, N_("Not signed out"), N_("Sign out from the service you signed in to."), 400)
+        if ended:
+            cookies.clear(response, cookies.session)
         return response
 
     app.include_router(client_management_router(provider))

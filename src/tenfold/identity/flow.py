@@ -164,27 +164,33 @@ class SignInFlow:
 
     # -- logout -----------------------------------------------------------------------------
     def logout(self, session: str | None, id_token_hint: str | None, post_logout_redirect_uri: str | None,
-               state: str | None) -> Redirect | None:
-        """End the browser's session and revoke the tokens issued in it; back to the client when
-        it sent an ID token of ours and a redirect URI registered for it."""
-        now = self.provider.clock()
-        if session:
+               state: str | None) -> tuple[bool, Redirect | None]:
+        """End the browser's session and revoke the tokens issued in it, when the request carries an
+        ID token of ours issued to this browser's resident (so that a link on another site cannot
+        sign anyone out); back to the client when its redirect URI is registered. Returns whether
+        the session ended, and where to go."""
+        now, hint = self.provider.clock(), self._hint(id_token_hint)
+        client = self.provider.clients.find(hint.get("client_id")) if hint else None
+        signed_in = self._session(session, now)
+        ended = bool(client and signed_in and hint and hint.get("sub") == self.provider.subject(signed_in["person_id"], client.client_id))
+        if ended:
+            assert session is not None
             with self.provider.engine.begin() as connection:
                 connection.execute(update(sessions).where(sessions.c.session_hash == digest(session), sessions.c.ended_at.is_(None))
                                    .values(ended_at=now))
                 connection.execute(update(tokens).where(tokens.c.session_hash == digest(session), tokens.c.revoked_at.is_(None))
                                    .values(revoked_at=now))
-        client = self._hinted_client(id_token_hint)
         if client is not None and post_logout_redirect_uri and client.check_redirect_uri(post_logout_redirect_uri):
             query = urlencode({"state": state}) if state else ""
-            return Redirect(post_logout_redirect_uri + (("&" if "?" in post_logout_redirect_uri else "?") + query if query else ""))
-        return None
+            return ended, Redirect(post_logout_redirect_uri + (("&" if "?" in post_logout_redirect_uri else "?") + query if query else ""))
+        return ended, None
 
-    def _hinted_client(self, id_token_hint: str | None) -> Client | None:
+    def _hint(self, id_token_hint: str | None) -> dict[str, Any] | None:
+        """The claims of an ID token this provider issued (expired ones too), with its client."""
         from tenfold.errors import InvalidInput
         from tenfold.identity.grants import verify_jwt
 
-        if not id_token_hint:
+        if not id_token_hint or len(id_token_hint) > 8000:
             return None
         try:
             hint = verify_jwt(id_token_hint, self.provider.keys.public)
@@ -192,7 +198,7 @@ class SignInFlow:
             return None
         audience = hint.get("aud")
         client_id = audience[0] if isinstance(audience, list) and audience else audience
-        return self.provider.clients.find(client_id) if hint.get("iss") == self.provider.issuer else None
+        return {**hint, "client_id": client_id} if hint.get("iss") == self.provider.issuer and isinstance(client_id, str) else None
 
 
 __all__ = ["OAuth2Error", "Page", "Redirect", "SignInFlow", "ui_language"]
