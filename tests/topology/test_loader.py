@@ -52,7 +52,7 @@ def test_a_bad_subsystem_code_names_its_line_and_location() -> None:
 
 
 def test_an_unknown_client_in_a_right_names_its_line() -> None:
-    text = DEMO_TEXT.replace('client = "DEMO/GOV/IDP/identity"', 'client = "DEMO/GOV/NOPE/identity"')
+    text = DEMO_TEXT.replace('client = "DEMO/GOV/IDP/identity"', 'client = "DEMO/GOV/NOPE/identity"', 1)
     [problem] = _problems(text)
     assert problem.line == _line_of(text, "DEMO/GOV/NOPE/identity")
     assert "no subsystem DEMO/GOV/NOPE/identity" in problem.message
