@@ -65,7 +65,7 @@ def stacked_bars(chart: Chart) -> Markup:
         y, label = TOP + plot_h - plot_h * tick / 4, top * tick / 4
         parts.append(f'<line class="portal-chart__grid" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 8}" y2="{y:.1f}"/>'
                      f'<text class="portal-chart__tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{label:g}</text>')
-    every = max(1, len(values) // 10)
+    every = max(1, -(-len(values) // 8))
     for index, (row, stack) in enumerate(zip(chart.rows, values)):
         x, base = LEFT + index * step + step * 0.15, TOP + plot_h
         for number, value in enumerate(stack):

@@ -58,12 +58,20 @@ def _first_iban(offer: dict[str, Any], person: str) -> str | None:
     return next((o["iban"] for o in offer.get("ibanOptions", []) if o["person"] == person), None)
 
 
-def explanations(decision: dict[str, Any] | None) -> dict[tuple[str, str], list[str]]:
-    """Each benefit's reasons in the reader's language, by (benefit, person)."""
+def explanations(decision: dict[str, Any] | None, names: dict[str, str]) -> dict[tuple[str, str], list[str]]:
+    """Each benefit's reasons in the reader's language, by (benefit, person), with people named
+    as the page names them rather than by their personal codes."""
     language, found = current_language.get(), {}
     for item in (decision or {}).get("items", []):
-        found[(item["benefit"], item["person"])] = [r["text"].get(language) or r["text"].get("en", r["code"]) for r in item.get("reasons", [])]
+        texts = [r["text"].get(language) or r["text"].get("en", r["code"]) for r in item.get("reasons", [])]
+        found[(item["benefit"], item["person"])] = [_named(text, names) for text in texts]
     return found
+
+
+def _named(text: str, names: dict[str, str]) -> str:
+    for code, name in names.items():
+        text = text.replace(code, name)
+    return text
 
 
 def citizen_router(portal: Portal) -> APIRouter:
@@ -90,7 +98,7 @@ def citizen_router(portal: Portal) -> APIRouter:
         decision, known = await asyncio.gather(decision_task, names.of(people, acting(session, NAMES)), return_exceptions=True)
         known = {**(known if isinstance(known, dict) else {}), session.citizen: session.name or gettext("you")}
         return pages.render(request, "citizen/offer.html", status, offer=offer, draft=draft_of(session, offer), names=known,
-                            reasons=explanations(decision if isinstance(decision, dict) else None),
+                            reasons=explanations(decision if isinstance(decision, dict) else None, known),
                             facts=(decision.get("facts", []) if isinstance(decision, dict) else []), open=offer["state"] in OPEN,
                             shown_iban=shown_iban, state_names=STATE_NAMES, **extra)
 
