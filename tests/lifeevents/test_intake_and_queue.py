@@ -146,3 +146,17 @@ def test_concurrent_workers_never_take_the_same_event(life: LifeEvents) -> None:
     for thread in threads:
         thread.join()
     assert sorted(taken) == sorted(set(taken)) and len(taken) == 40
+
+
+def test_a_death_waits_while_the_same_persons_birth_is_unhandled(life: LifeEvents) -> None:
+    import asyncio
+
+    life.receive(ROOM, "birth-1", "birth", BIRTH, {}, None, None)
+    life.receive(ROOM, "death-1", "death", {"deathId": "D-1", "personId": BABY, "deathDate": "2026-01-11"}, {}, None, None)
+    with life.engine.begin() as connection:   # the birth is being handled by another worker
+        connection.execute(update(life_events).where(life_events.c.event_id == "birth-1").values(state="processing"))
+    [death] = queue.claim(life.engine, 10, 60, 3)
+    assert asyncio.run(life.journeys.handle(death)) == "deferred"
+    with life.engine.connect() as connection:
+        row = connection.execute(select(life_events).where(life_events.c.id == death.id)).one()
+    assert (row.state, row.attempts, row.last_error) == ("received", 0, "waiting for the person's birth to be handled")
