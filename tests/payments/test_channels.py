@@ -100,3 +100,15 @@ def test_the_exchange_channel_asks_before_posting_and_pulls_answers_after_its_cu
     world.settle()
     assert world.treasury.instruction("DEMO/GOV/SIB/benefits", "R1")["state"] == "settled"
     assert world.banks["BANK1"].summary()["repeated_end_to_end_ids"] == 0
+
+
+def test_a_batch_that_cannot_be_released_does_not_hold_up_the_others(world: World) -> None:
+    from tenfold.payments.tables import payment_instructions
+
+    stuck = world.pay([1], "stuck")
+    with world.treasury.engine.begin() as connection:  # a bank that left the directory after the payee was mapped
+        connection.execute(update(payment_instructions).where(payment_instructions.c.batch_id == stuck.batch_id).values(bank="BANK9"))
+    world.pay([2, 3], "fine")
+    report = world.dispatcher.step()
+    assert report.released == 1 and any("BANK9" in p for p in report.problems)
+    assert world.treasury.batch(stuck.batch_id)["state"] == "accepted"

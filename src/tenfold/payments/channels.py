@@ -65,24 +65,33 @@ class FolderChannel:
         self.batch_size = batch_size
 
     def stage(self, file_id: str, content: bytes) -> None:
-        self.inbound.mkdir(parents=True, exist_ok=True)
         partial = self.inbound / f".{file_id}.xml.part"
-        with partial.open("wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            self.inbound.mkdir(parents=True, exist_ok=True)
+            with partial.open("wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:
+            raise BankUnreachable(f"cannot write into {self.inbound}: {error.strerror}") from None
 
     def publish(self, file_id: str, content: bytes) -> None:
         partial = self.inbound / f".{file_id}.xml.part"
-        if partial.exists():
-            os.replace(partial, self.inbound / f"{file_id}.xml")
-            _sync_directory(self.inbound)
+        try:
+            if partial.exists():
+                os.replace(partial, self.inbound / f"{file_id}.xml")
+                _sync_directory(self.inbound)
+        except OSError as error:
+            raise BankUnreachable(f"cannot publish {file_id} in {self.inbound}: {error.strerror}") from None
 
     def fetch(self, cursor: int) -> list[Incoming]:
-        if not self.outbound.is_dir():
-            return []
-        names = sorted(p.name for p in self.outbound.iterdir() if p.suffix == ".xml" and not p.name.startswith("."))
-        return [Incoming(name, (self.outbound / name).read_bytes()) for name in names[:self.batch_size]]
+        try:
+            if not self.outbound.is_dir():
+                return []
+            names = sorted(p.name for p in self.outbound.iterdir() if p.suffix == ".xml" and not p.name.startswith("."))
+            return [Incoming(name, (self.outbound / name).read_bytes()) for name in names[:self.batch_size]]
+        except OSError as error:
+            raise BankUnreachable(f"cannot read {self.outbound}: {error.strerror}") from None
 
     def done(self, incoming: Incoming) -> None:
         self.processed.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from tenfold.payments import callbacks, reconciliation, release
 from tenfold.payments.channels import Channel, Incoming, channel_of
 from tenfold.payments.config import BankDirectory, PaymentsSettings
+from tenfold.errors import TenfoldError
 from tenfold.payments.errors import BankUnreachable, MessageInvalid
 from tenfold.payments.iso20022 import reader
 from tenfold.payments.models import RELEASED, SENT
@@ -101,15 +102,20 @@ class Dispatcher:
         return report
 
     def release_batches(self, report: StepReport) -> None:
+        failed: set[str] = set()
         while True:
             with self.engine.begin() as connection:
-                due = release.batches_to_release(connection)
+                due = [b for b in release.batches_to_release(connection, limit=50 + len(failed)) if b not in failed]
             if not due:
                 return
             for batch_id in due:
-                with self.engine.begin() as connection:
-                    if release.release(connection, self.directory, batch_id, self.clock()):
-                        report.released += 1
+                try:
+                    with self.engine.begin() as connection:
+                        if release.release(connection, self.directory, batch_id, self.clock()):
+                            report.released += 1
+                except (TenfoldError, ValueError, OSError) as error:  # one bad batch must not hold up the others
+                    failed.add(batch_id)
+                    report.problems.append(f"batch {batch_id} not released: {error}")
 
     def deliver_files(self, report: StepReport) -> None:
         f = bank_files
