@@ -102,3 +102,12 @@ def test_the_program_gets_a_signed_callback_when_its_batch_is_complete(world: Wo
 def test_callbacks_go_only_to_allowed_hosts(client: TestClient) -> None:
     response = client.post("/batchtransactions?type=raw", json=_batch([1]), headers={**HEADERS, "X-Callback-URL": "http://example.com/x"})
     assert response.status_code == 400 and "callbacks may only go to" in response.json()["detail"]
+
+
+def test_declared_control_totals_must_hold(client: TestClient) -> None:
+    wrong = client.post("/batchtransactions?type=raw", json=_batch([1, 2]), headers={**HEADERS, "X-Control-Count": "3"})
+    assert wrong.status_code == 400 and "X-Control-Count" in wrong.json()["detail"]
+    wrong = client.post("/batchtransactions?type=raw", json=_batch([1, 2]), headers={**HEADERS, "X-Control-Sum": "161.01"})
+    assert wrong.status_code == 400 and "161.00" in wrong.json()["detail"]
+    right = client.post("/batchtransactions?type=raw", json=_batch([1, 2]), headers={**HEADERS, "X-Control-Count": "2", "X-Control-Sum": "161.00"})
+    assert right.status_code == 202

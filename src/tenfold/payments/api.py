@@ -91,6 +91,15 @@ def _instruction(item: InstructionIn) -> InstructionRequest:
                               item.descriptionText)
 
 
+def _check_controls(instructions: list[InstructionRequest], count: int | None, total: Decimal | None) -> None:
+    """An envelope's control totals (OpenG2P): when the sender declares them, they must hold."""
+    if count is not None and count != len(instructions):
+        raise InvalidInput(f"X-Control-Count says {count} instructions; the batch holds {len(instructions)}")
+    cents = sum(i.amount_cents for i in instructions)
+    if total is not None and to_cents(str(total), limit=MAX_BUDGET_CENTS) != cents:
+        raise InvalidInput(f"X-Control-Sum says {total}; the instructions add up to {format_cents(cents)}")
+
+
 def receipt_body(receipt: BatchReceipt) -> dict[str, Any]:
     return {
         "batchId": receipt.batch_id, "state": receipt.state, "replay": receipt.replay, "accepted": receipt.accepted,
@@ -177,11 +186,14 @@ def _batch_routes(app: FastAPI, service: PaymentsService) -> None:
                  program: Annotated[str, Header(alias="X-Program-Id", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")],
                  type_: Annotated[Literal["raw"], Query(alias="type")] = "raw", institution: Institution = None,
                  client: Client = None, callback: Callback = None,
-                 tenant: Annotated[str | None, Header(alias="Platform-TenantId", max_length=64)] = None) -> Any:
+                 tenant: Annotated[str | None, Header(alias="Platform-TenantId", max_length=64)] = None,
+                 control_count: Annotated[int | None, Header(alias="X-Control-Count", ge=1, le=1_000_000)] = None,
+                 control_sum: Annotated[Decimal | None, Header(alias="X-Control-Sum", gt=0, max_digits=15, decimal_places=2)] = None) -> Any:
         if not body or len(body) > limit:
             raise InvalidInput(f"a batch holds 1 to {limit} instructions")
-        request = BatchRequest(_who(institution, client), correlation, program, [_instruction(i) for i in body],
-                               callbacks.check_url(callback, allowed), tenant)
+        instructions = [_instruction(i) for i in body]
+        _check_controls(instructions, control_count, control_sum)
+        request = BatchRequest(_who(institution, client), correlation, program, instructions, callbacks.check_url(callback, allowed), tenant)
         receipt = service.submit(request)
         return FastJSONResponse(receipt_body(receipt), status_code=202, headers={"Location": f"/batchtransactions/{receipt.batch_id}"})
 
