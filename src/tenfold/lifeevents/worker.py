@@ -30,6 +30,7 @@ class Worker:
         self.wake = asyncio.Event()
         self._slots = asyncio.Semaphore(life.settings.concurrency)
         self._running: set[asyncio.Task[None]] = set()
+        self._planned_for: object = None   # the business day the calendar was last planned for
 
     def nudge(self) -> None:
         self.wake.set()
@@ -80,7 +81,8 @@ class Worker:
         await asyncio.to_thread(self.life.sender.send_pending)
 
     async def calendar(self) -> None:
-        """Expire offers, plan the months now due, hand due instructions to the treasury."""
+        """Once a business day: expire offers past their deadline and plan the months now due.
+        Every round: hand the instructions whose run is near to the treasury."""
         life = self.life
         today = life.clock.today()
 
@@ -89,7 +91,9 @@ class Worker:
                 offers.expire_due(connection, today)
                 payouts.plan(connection, life.keys, today, life.settings.instruction_lead_days)
 
-        await asyncio.to_thread(plan)
+        if self._planned_for != today:
+            await asyncio.to_thread(plan)
+            self._planned_for = today
         await life.treasury.submit_due()
 
     async def nightly(self) -> None:
