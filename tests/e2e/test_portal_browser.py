@@ -71,6 +71,10 @@ def test_a_parent_confirms_the_offer_sees_the_payment_and_the_data_tracker(chrom
     page.locator(f"a[href='/offers/{mother['offerId']}']").first.click()
     assert page.get_by_role("heading", level=1).inner_text() == "Benefits for your new child"
     you.check("03-offer")
+    page.get_by_role("link", name="Change the recipient").click()
+    you.check("03-recipient")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"**/offers/{mother['offerId']}")
     page.get_by_role("link", name="Change the bank account").click()
     page.locator("label", has_text="Another account").click()  # USWDS draws its own radio: the label is what people click
     page.fill("#iban", "EE38 2200 2210 2014 5686")
@@ -107,13 +111,21 @@ def test_a_parent_confirms_the_offer_sees_the_payment_and_the_data_tracker(chrom
     _consents(you)
     you.go("/notifications")
     you.check("10-messages")
-    you.go("/assistance")
+    page = you.go("/assistance")
     you.check("11-assistance")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/assistance/APP-*")
+    assert page.get_by_role("heading", level=1).inner_text() == "Your social assistance decision"
+    you.check("11-assistance-decision")
     page = you.go(f"/offers/{mother['offerId']}/contest")
     page.fill("#reason", "The child's father lives with us too; please check the household.")
     page.get_by_role("button", name="Send").click()
     assert page.get_by_role("heading", level=1).inner_text() == "We have received your appeal"
     you.check("12-appeal-received")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/signed-out")
+    you.check("13-signed-out")
+    assert "/authorize?" in you.go("/home").url  # signed out: back to the identity provider's sign-in
     assert not you.violations, you.violations
 
 
@@ -160,6 +172,8 @@ def test_the_same_journey_in_traditional_chinese(chromium: Any, country: Country
 def test_a_caseworker_decides_the_appeal_and_a_second_caseworker_approves(chromium: Any, country: Country, parents: list[dict[str, Any]],
                                                                          staff: dict[str, dict[str, Any]]) -> None:
     kati = person(chromium, country)
+    kati.go("/staff/login")
+    kati.check("30-staff-sign-in")
     kati.staff_sign_in(staff["caseworker"])
     page = kati.page
     page.wait_for_url("**/caseworker")
@@ -217,6 +231,9 @@ def test_an_operator_sees_the_journeys_on_the_dashboard_and_the_public_its_open_
     public.check("42-open-data")
     page = public.go("/accessibility")
     public.check("43-accessibility")
+    assert "/authorize?" in public.go("/offers/OF-NOT-YOURS").url  # only for the signed-in addressee
+    public.go("/no-such-page")
+    public.check("44-not-found")
     assert not mari.violations and not public.violations
 
 
