@@ -283,6 +283,7 @@ def run(seconds: float = 10.0, concurrency: int = 8, token_requests: int = 1000)
         "scrypt_check_ms": round((time.perf_counter() - started) / 5 * 1000, 1), "scrypt_n": prepared["scrypt_n"],
         "seconds": seconds, "concurrency": concurrency, "server": "one uvicorn process (uvloop, httptools), SQLite",
         "client_auth": "private_key_jwt (RS256)", "id_token_alg": "RS256", "load_generator": "Python threads on the same machine",
+        "load_average_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],  # before, after: other work on the machine
     }
 
 
