@@ -43,6 +43,7 @@ class GatewayContext:
     person_finders: dict[str, Any] = field(default_factory=dict)  # per service id, rebuilt with the configuration
     verifier: Verifier = field(default_factory=Verifier)  # other members' message signatures
     sealer: BatchSigner = field(init=False)  # this member's message signatures, in batches
+    _origins: dict[str, tuple[str, int, str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.sealer = BatchSigner(self.signer)
@@ -60,8 +61,11 @@ class GatewayContext:
         url = self.app_urls.get(app)
         if url is None:
             return None
-        parsed = URL(url)
-        return parsed.host or "127.0.0.1", parsed.port or 80, parsed.path.rstrip("/")
+        found = self._origins.get(url)
+        if found is None:
+            parsed = URL(url)
+            found = self._origins[url] = (parsed.host or "127.0.0.1", parsed.port or 80, parsed.path.rstrip("/"))
+        return found
 
     def owns(self, identifier: str) -> bool:
         """Whether a member, subsystem, service or room id belongs to this gateway's member."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,9 +109,12 @@ class GlobalConf:
     rooms: dict[str, tuple[Member, Room]] = field(default_factory=dict)
     subsystems: dict[str, tuple[Member, Subsystem]] = field(default_factory=dict)
     member_certificates: dict[str, list[CertificateEntry]] = field(default_factory=dict)
+    _addresses: dict[str, tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
 
     def expired(self, now: datetime | None = None) -> bool:
-        return (now or datetime.now(UTC)) >= self.expires_at
+        if now is None:  # every request asks: a float comparison is enough
+            return time.time() >= self.expires_at.timestamp()
+        return now >= self.expires_at
 
     def member(self, member_id: str) -> Member | None:
         for member in self.topology.members:
@@ -129,8 +133,11 @@ class GlobalConf:
         url = self.gateways.get(member_id)
         if url is None:
             return None
-        parsed = URL(url)
-        return parsed.host or "", parsed.port or 443
+        found = self._addresses.get(url)
+        if found is None:
+            parsed = URL(url)
+            found = self._addresses[url] = (parsed.host or "", parsed.port or 443)
+        return found
 
     def gateway_owner(self, host: str, port: int) -> str | None:
         """The member whose gateway listens at this address."""

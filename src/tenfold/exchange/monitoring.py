@@ -3,7 +3,7 @@ the member's database and as Prometheus metrics. No payloads, no paths, no perso
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,22 @@ class Metrics:
     conf_expires: Gauge
     log_head: Gauge
     pushes: Counter
+    _children: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
+
+    def counted(self, role: str, client: str, service: str, status: str) -> Any:
+        """The exchange counter of these labels (looked up once: ``labels`` costs more per call)."""
+        key = (role, client, service, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self.exchanges.labels(*key)
+        return child
+
+    def timed(self, role: str) -> Any:
+        key = (role,)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self.duration.labels(role)
+        return child
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> Metrics:
@@ -45,8 +61,8 @@ def record(
     """Count the exchange and return its monitoring row (identifiers the configuration does not
     know are counted as ``-``)."""
     seconds = max(now - started, 0.0)
-    metrics.exchanges.labels(role, (client if known[0] else None) or "-", (service if known[1] else None) or "-", str(status)).inc()
-    metrics.duration.labels(role).observe(seconds)
+    metrics.counted(role, (client if known[0] else None) or "-", (service if known[1] else None) or "-", str(status)).inc()
+    metrics.timed(role).observe(seconds)
     return {
         "at": datetime.now(UTC), "role": role, "message_id": message_id, "client": client, "service": service,
         "method": method[:10], "status": status, "error_type": error_type, "request_bytes": request_bytes,

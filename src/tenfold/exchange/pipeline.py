@@ -27,8 +27,11 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise protocol.client_error("BadRequest", f"the request body is larger than {limit} bytes", 413) from None
 
 
+_LOGGED = frozenset((*X_ROAD_LOGGED, "content-type"))
+
+
 def x_road_headers(headers: list[tuple[str, str]]) -> list[list[str]]:
-    return [[k, v] for k, v in headers if k.lower() in X_ROAD_LOGGED or k.lower() == "content-type"]
+    return [[k, v] for k, v in headers if k.lower() in _LOGGED]
 
 
 @dataclass
@@ -67,11 +70,20 @@ class Exchange:
         record = LogRecord("response", self.message_id or "-", {"role": self.role, "status": status, **response_meta}, body)
         future = context.messagelog.submit([record], tracker_rows, [row])
         assert future is not None
+        waiting = (*self.pending, future)
         try:
-            await asyncio.gather(*self.pending, future)
+            for pending in waiting:
+                await pending
         except LoggingFailed as failure:
+            for pending in waiting:  # the others fail alike; their failure is this one
+                pending.add_done_callback(_retrieved)
             prefix = "Server.ClientProxy" if self.role == "consumer" else "Server.ServerProxy"
             raise ExchangeError(f"{prefix}.LoggingFailed", f"the message log could not be written: {failure}", 503) from None
+
+
+def _retrieved(future: asyncio.Future[int]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 _BUILTIN_CODES = frozenset({"listMethods", "allowedMethods", "getOpenAPI", "api", "pub", "pull"})

@@ -274,11 +274,19 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
+def _uuid4(random: bytes) -> str:
+    """``str(uuid.UUID(bytes=random, version=4))`` without building the object."""
+    h = random.hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
 def new_ids(instance: str) -> tuple[str, str, str]:
     """A message id, a request id and a trace span id from one read of the system's randomness."""
     random = os.urandom(40)
-    return (f"{instance}-{uuid.UUID(bytes=random[:16], version=4)}", str(uuid.UUID(bytes=random[16:32], version=4)),
-            random[32:].hex())
+    return f"{instance}-{_uuid4(random[:16])}", _uuid4(random[16:32]), random[32:].hex()
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,7 @@ def _authenticate(context: GatewayContext, incoming: Incoming, exchange: Exchang
     incoming.trace = p.TraceParent.parse_or_new(index.get("traceparent"))
     exchange.trace_id = incoming.trace.trace_id
     conf = _conf(context)
-    ssl_object = request.transport.get_extra_info("ssl_object")
-    peer = conf.tls_owners.get(ssl_object.getpeercert(binary_form=True)) if ssl_object else None
+    peer = conf.tls_owners.get(request.peer_certificate) if request.peer_certificate else None
     if peer is None:
         raise provider_error("SslAuthenticationFailed", "the client gateway's TLS certificate is unknown or revoked", 403)
     member = "/".join(client.parts[:3])
@@ -166,14 +165,18 @@ async def _forward(context: GatewayContext, incoming: Incoming, entry: ServiceEn
     return asgi.Reply(answer.status, answer.headers, answer.body)
 
 
-async def _signed(context: GatewayContext, status: int, headers: list[tuple[str, str]], body: bytes, request_hash: bytes) -> list[tuple[str, str]]:
+async def _signed(context: GatewayContext, status: int, headers: list[tuple[str, str]], body: bytes,
+                  request_hash: bytes) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The response headers with the signature added, and the signature as logged."""
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", "application/octet-stream"))
     seal = await context.sealer.seal(response_digest(request_hash, p.canonical_response(status, headers), body))
-    signed = headers + [(p.SIGNATURE, p.b64(seal.signature)), (p.SIGNER, context.sealer.serial)]
+    logged = {"signature": p.b64(seal.signature), "signer": context.sealer.serial}
+    signed = headers + [(p.SIGNATURE, logged["signature"]), (p.SIGNER, logged["signer"])]
     if seal.chain:
-        signed.append((p.HASH_CHAIN, p.b64(seal.chain)))
-    return signed
+        logged["hash_chain"] = p.b64(seal.chain)
+        signed.append((p.HASH_CHAIN, logged["hash_chain"]))
+    return signed, logged
 
 
 def _x_road(exchange: Exchange, incoming: Incoming) -> list[tuple[str, str]]:
@@ -202,14 +205,12 @@ async def handle(context: GatewayContext, request: Request) -> Response:
             logged["hash_chain"] = index["x-tenfold-hash-chain"]
         exchange.log_request(context, logged, incoming.body)
         reply, persons = await _dispatch(context, incoming)
-        out = await _signed(context, reply.status, p.response_headers(reply.headers) + _x_road(exchange, incoming), reply.body, incoming.request_hash)
+        out, signature = await _signed(context, reply.status, p.response_headers(reply.headers) + _x_road(exchange, incoming), reply.body,
+                                       incoming.request_hash)
         rows = tracker.rows_for(persons, at=datetime.now(UTC), client=exchange.client or "", service=exchange.service or "",
                                 purpose=index.get("x-road-purpose"), user_id=index.get("x-road-userid"),
                                 issue=index.get("x-road-issue"), message_id=exchange.message_id or "-", basis=incoming.basis)
-        signature = p.index(out)
-        meta = {"status": reply.status, "headers": x_road_headers(out), "signature": signature["x-tenfold-signature"], "signer": context.sealer.serial}
-        if "x-tenfold-hash-chain" in signature:
-            meta["hash_chain"] = signature["x-tenfold-hash-chain"]
+        meta = {"status": reply.status, "headers": x_road_headers(out), **signature}
         await exchange.finish(context, reply.status, meta, reply.body, rows, error_type=None)
         return Response(reply.status, out, reply.body)
     except ExchangeError as error:
@@ -229,4 +230,5 @@ async def _refuse(context: GatewayContext, exchange: Exchange, error: ExchangeEr
         error = logging_failed
     headers = [("Content-Type", "application/json"), (p.ERROR, error.type)] + _x_road(exchange, incoming)
     body = error.body()
-    return Response(error.status, await _signed(context, error.status, headers, body, incoming.request_hash), body)
+    signed, _signature = await _signed(context, error.status, headers, body, incoming.request_hash)
+    return Response(error.status, signed, body)

@@ -56,16 +56,17 @@ class Request:
     """One request as received: the target as sent (still percent-encoded), headers in order
     (values decoded as UTF-8, undecodable bytes kept as surrogate escapes), the body on demand."""
 
-    __slots__ = ("method", "raw_path", "query", "headers", "transport", "content_length", "keep_alive",
+    __slots__ = ("method", "raw_path", "query", "headers", "transport", "peer_certificate", "content_length", "keep_alive",
                  "_chunks", "_size", "_complete", "_waiter", "_cap", "_gone")
 
     def __init__(self, method: str, raw_path: str, query: str, headers: Headers, transport: asyncio.Transport,
-                 content_length: int | None, keep_alive: bool, cap: int):
+                 content_length: int | None, keep_alive: bool, cap: int, peer_certificate: bytes | None = None):
         self.method = method
         self.raw_path = raw_path
         self.query = query
         self.headers = headers
         self.transport = transport
+        self.peer_certificate = peer_certificate  # the TLS client's certificate (DER), the same object per connection
         self.content_length = content_length
         self.keep_alive = keep_alive
         self._chunks: list[bytes] = []
@@ -135,6 +136,7 @@ class _Connection(asyncio.Protocol):
     def __init__(self, server: HttpServer):
         self.server = server
         self.transport: asyncio.Transport | None = None
+        self.peer: bytes | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.url = b""
         self.headers: list[tuple[bytes, bytes]] = []
@@ -151,6 +153,8 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.server.connections.add(self)
+        ssl_object = transport.get_extra_info("ssl_object")
+        self.peer = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
@@ -220,7 +224,7 @@ class _Connection(asyncio.Protocol):
                 expect = True
         request = Request(parser.get_method().decode("ascii", "replace"), (url.path or b"/").decode("utf-8", "surrogateescape"),
                           (url.query or b"").decode("utf-8", "surrogateescape"), headers, self.transport, length,
-                          parser.should_keep_alive(), self.server.max_body)
+                          parser.should_keep_alive(), self.server.max_body, self.peer)
         self.receiving = request
         if expect and (length is None or length <= self.server.max_body):
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")

@@ -115,5 +115,5 @@ def _sqlite_times(row: tuple[Any, ...], positions: list[int]) -> tuple[Any, ...]
     items = list(row)
     for i in positions:
         if items[i] is not None:
-            items[i] = items[i].astimezone(UTC).strftime(_SQLITE_TIME)
+            items[i] = items[i].astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")  # as _SQLITE_TIME
     return tuple(items)

@@ -275,7 +275,7 @@ class KeyReads:
     def _usage_row(self, entry: dict[str, Any]) -> tuple[Any, ...]:
         values = [entry[c] for c in _USAGE_COLUMNS]
         at = values[-1].astimezone(UTC)
-        values[-1] = at.strftime(SQLITE_TIME_FORMAT) if self.sqlite else at
+        values[-1] = at.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else at  # as SQLITE_TIME_FORMAT
         return tuple(values)
 
 
