@@ -62,7 +62,6 @@ class DeclineIn(_Strict):
 
 class ApplicationIn(_Strict):
     personId: str = Field(min_length=1, max_length=32, description="The applicant's personal code: the only input")
-    consentRecordId: str | None = Field(None, pattern=ID, description="Consent, where a source's law needs it")
 
 
 class AppealIn(_Strict):
@@ -205,7 +204,7 @@ def _offer_routes(app: FastAPI, life: LifeEvents) -> None:
 def _journey_routes(app: FastAPI, life: LifeEvents) -> None:
     @app.post("/assistance/applications", status_code=201, summary="Apply for social assistance with a personal code only")
     async def apply(body: ApplicationIn, user: User = None) -> Any:
-        return FastJSONResponse(await life.apply(body.personId, user, body.consentRecordId), status_code=201)
+        return FastJSONResponse(await life.apply(body.personId, user), status_code=201)
 
     @app.get("/assistance/applications/{applicationId}", summary="An application and its decision")
     def application(applicationId: str = Path(..., pattern=ID), user: User = None) -> Any:

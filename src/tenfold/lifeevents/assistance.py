@@ -3,8 +3,9 @@
 SIB gathers the household (POP), each member's incomes of the previous year (TAX), land (LAND)
 and vehicles (VEH) through the exchange, decides in the same request, and answers with the
 decision and its reasons. Where the topology says a source serves on the lawful basis of consent,
-SIB asks only with the applicant's consent record; without it the fact stays unknown (``null``)
-and the rules send the case to a caseworker. An appeal goes to the exception queue.
+the source's gateway checks the person's consent with the CONSENT member; a refusal leaves that
+fact unknown (``null``, with the refusal as its source) and the rules send the case to a
+caseworker, never a default. An appeal goes to the exception queue.
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ from sqlalchemy import Engine, insert, select, update
 
 from tenfold import programs
 from tenfold.lifeevents import offers
-from tenfold.lifeevents.facts import LAND, TAX, VEH, Gatherer, account_options, prefilled_iban
+from tenfold.lifeevents.facts import LAND, TAX, VEH, ConsentRefused, Gatherer, account_options, prefilled_iban
 from tenfold.lifeevents.models import NotFound
 from tenfold.lifeevents.records import new_id, now, raise_exception, step
 from tenfold.lifeevents.tables import applications
 from tenfold.programs.funeral_grant.rules import age_on
 from tenfold.rules import Month, evaluate, fact_specs, parse_household
-from tenfold.settings import get_settings
-from tenfold.topology import load
 
 if TYPE_CHECKING:
     from tenfold.lifeevents.service import LifeEvents
@@ -33,18 +32,7 @@ PURPOSE = "Integrated social assistance: means test of the applicant's household
 MEANS = {"annual_income_cents": TAX, "property_value_cents": LAND, "vehicle_value_cents": VEH}
 
 
-def consent_needed(service: str) -> bool:
-    """Whether the topology says the source serves on the lawful basis of consent."""
-    topology = load(get_settings().topology)
-    for member in topology.members:
-        for subsystem in member.subsystems:
-            for declared in subsystem.services:
-                if f"{member.id}/{subsystem.code}/{declared.code}" == service:
-                    return declared.lawful_basis == "consent"
-    return False
-
-
-async def _means(gatherer: Gatherer, person: str, year: int, consent: str | None) -> dict[str, Any]:
+async def _means(gatherer: Gatherer, person: str, year: int) -> dict[str, Any]:
     """The person's income of ``year``, land and vehicles, each with the message it came in."""
     queries = {"annual_income_cents": ("incomes", "incomes", "amountCents", {"personId": person, "year": year}),
                "property_value_cents": ("parcels", "land parcels", "assessedValueCents", {"ownerId": person}),
@@ -52,25 +40,26 @@ async def _means(gatherer: Gatherer, person: str, year: int, consent: str | None
 
     async def total(name: str) -> dict[str, Any]:
         registry, what, field, query = queries[name]
-        if consent_needed(MEANS[name]) and consent is None:
-            return {"value": None, "source": gatherer.ledger.own(what, person, "not asked: the law needs consent")}
-        found, source = await gatherer.listed(MEANS[name], registry, what, person, **query)
+        try:
+            found, source = await gatherer.listed(MEANS[name], registry, what, person, **query)
+        except ConsentRefused as refusal:
+            return {"value": None, "source": gatherer.ledger.own(what, person, f"refused by {MEANS[name]}: {refusal.kind}")}
         return {"value": sum(int(r[field]) for r in found), "source": source}
 
     values = await asyncio.gather(*(total(name) for name in queries))
     return dict(zip(queries, values))
 
 
-async def apply(life: LifeEvents, person: str, consent: str | None) -> dict[str, Any]:
+async def apply(life: LifeEvents, person: str) -> dict[str, Any]:
     application_id = new_id("APP-")
-    gatherer = Gatherer(life.client, PURPOSE, application_id, {"X-Consent-Record": consent} if consent else None)
+    gatherer = Gatherer(life.client, PURPOSE, application_id)
     today = life.clock.today()
     period = Month.of(today)
     applicant = await gatherer.person(person, "personId")
     household = [p for p in await gatherer.household(applicant["householdId"]) if p.get("status") == "alive"]
     if person not in {p["ID"] for p in household}:
         household.append(applicant)
-    means = await asyncio.gather(*(_means(gatherer, p["ID"], period.year - 1, consent) for p in household))
+    means = await asyncio.gather(*(_means(gatherer, p["ID"], period.year - 1) for p in household))
     accounts = account_options({person: await gatherer.accounts(person)})
     members = [{"id": p["ID"], "role": "child" if age_on(date.fromisoformat(p["birthDate"]), period.start) < 18 else "adult",
                 "birthdate": p["birthDate"], **facts} for p, facts in zip(household, means)]

@@ -22,6 +22,15 @@ VEH = "DEMO/GOV/VEH/registry/registry"
 PAGE = 1000
 
 
+class ConsentRefused(TenfoldError):
+    """The provider's gateway refused: the service's law needs the person's consent, and there is
+    none (or it was withdrawn). The fact stays unknown."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        super().__init__(kind)
+
+
 class PersonUnknown(TenfoldError):
     """The population register has no person with the code an event or request named."""
 
@@ -55,6 +64,9 @@ class Gatherer:
 
     async def _call(self, method: str, service: str, path: str, accept: tuple[int, ...] = (404,), **kwargs: Any) -> Answer:
         answer = await self.client.call(method, service, path, purpose=self.purpose, issue=self.issue, headers=self.headers, **kwargs)
+        kind = answer.body.get("type") if isinstance(answer.body, dict) else None
+        if answer.status == 403 and isinstance(kind, str) and kind.endswith(("ConsentRequired", "ConsentWithdrawn")):
+            raise ConsentRefused(kind)
         if answer.status >= 400 and answer.status not in accept:
             detail = answer.body.get("type") if isinstance(answer.body, dict) else None
             raise ExchangeUnavailable(f"{method} {service}{path.split('?')[0]}: {answer.status} {detail or ''}".strip())

@@ -140,10 +140,10 @@ class LifeEvents:
             raise NotFound("no death of this person is known to SIB (or you are not next of kin)")
         return await timeline.timeline(self.engine, self.client, person, user)
 
-    async def apply(self, person: str, user: str | None, consent: str | None) -> dict[str, Any]:
+    async def apply(self, person: str, user: str | None) -> dict[str, Any]:
         if is_citizen(user) and user != person:
             raise NotFound("a citizen applies for their own household only")
-        return await assistance.apply(self, person, consent)
+        return await assistance.apply(self, person)
 
     def application(self, application_id: str, user: str | None) -> dict[str, Any]:
         with self.engine.connect() as connection:
