@@ -22,10 +22,12 @@ def mothers(world: World) -> list[dict[str, Any]]:
     return [{**w, "iban": accounts[w["ID"]]["iban"]} for w in women if w["ID"] in accounts]
 
 
-def register_birth(world: World, mother: str, born: str = BORN, father: str | None = None, size: int = 1) -> str:
+def register_birth(world: World, mother: str, born: str = BORN, father: str | None = None, size: int = 1,
+                   child: str | None = None) -> str:
+    chosen = child
     with world.pop as pop:
         for _ in range(100):
-            child = isikukood.generate(date.fromisoformat(born), "F", next(SERIALS) % 1000)
+            child = chosen or isikukood.generate(date.fromisoformat(born), "F", next(SERIALS) % 1000)
             answer = pop.post("/population/births", json={
                 "birth": {"motherId": mother, "fatherId": father, "birthDate": born, "place": "Tartu", "multipleBirthSize": size},
                 "child": {"ID": child, "firstName": "Test", "lastName": "Child", "sex": "F"}})

@@ -47,7 +47,7 @@ class _Journeys:
             elif journey["type"] == "death":
                 console.print("  " + _("{day}: death registered → {outcome}").format(day=day.isoformat(), outcome=journey["outcome"]),
                               highlight=False)
-            elif journey["outcome"] == "exception":
+            elif journey["outcome"] in ("exception", "person_unknown"):
                 console.print("  " + _("{day}: {kind} → the exception queue").format(day=day.isoformat(), kind=journey["type"]),
                               highlight=False)
 

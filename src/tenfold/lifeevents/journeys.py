@@ -53,7 +53,8 @@ class Journeys:
             return await asyncio.to_thread(self._to_caseworker, claimed, kind, case.reason_code, case.params)
         except PersonUnknown as unknown:
             if claimed.attempts >= UNKNOWN_PERSON_ATTEMPTS:
-                return await asyncio.to_thread(self._to_caseworker, claimed, kind, "person_not_found", {"field": unknown.field})
+                return await asyncio.to_thread(self._to_caseworker, claimed, kind, "person_not_found", {"field": unknown.field},
+                                               "person_unknown")
             return await asyncio.to_thread(self._fail, claimed, str(unknown), kind)
         except (ExchangeUnavailable, LeaseLost) as error:
             return await asyncio.to_thread(self._fail, claimed, str(error), kind)
@@ -63,10 +64,13 @@ class Journeys:
 
     # ---------------------------------------------------------------- shared steps
     def _handled_before(self, claimed: queue.Claimed) -> bool:
+        """Whether the same birth or death was handled already, by another door. An event that
+        named a person POP did not know yet does not count: the register may have caught up."""
         with self.engine.connect() as connection:
             return connection.execute(select(life_events.c.id).where(
                 life_events.c.subject == claimed.subject, life_events.c.event_type == claimed.event_type,
-                life_events.c.state == PROCESSED, life_events.c.id != claimed.id).limit(1)).first() is not None
+                life_events.c.state == PROCESSED, life_events.c.outcome != "person_unknown",
+                life_events.c.id != claimed.id).limit(1)).first() is not None
 
     def _close(self, claimed: queue.Claimed, outcome: str) -> str:
         with self.engine.begin() as connection:
@@ -74,13 +78,14 @@ class Journeys:
                 raise LeaseLost(str(claimed.id))
         return outcome
 
-    def _to_caseworker(self, claimed: queue.Claimed, kind: str, code: str, params: dict[str, Any]) -> str:
+    def _to_caseworker(self, claimed: queue.Claimed, kind: str, code: str, params: dict[str, Any],
+                       outcome: str = "exception") -> str:
         with self.engine.begin() as connection:
             raise_exception(connection, kind, code, params, subject=claimed.subject, event_id=claimed.id)
             step(connection, kind, claimed.subject, "exception", reason_code=code)
-            if not queue.finish(connection, claimed, "exception"):
+            if not queue.finish(connection, claimed, outcome):
                 raise LeaseLost(str(claimed.id))
-        return "exception"
+        return outcome
 
     def _fail(self, claimed: queue.Claimed, error: str, kind: str) -> str:
         s = self.settings

@@ -25,7 +25,7 @@ AGENCIES = (
     ("DEMO/GOV/IDP", "DEMO/GOV/IDP/identity/tellUsOnce"),
 )
 SIB_STEPS = ("death_registered", "benefits_stopped", "family_recalculated", "overpayment_computed", "offer_created",
-             "notified", "offer_confirmed", "offer_paid", "no_next_of_kin", "exception")
+             "offer_withdrawn", "notified", "offer_confirmed", "offer_paid", "no_next_of_kin", "exception")
 
 
 def kin(engine: Engine, person: str) -> list[str] | None:
@@ -40,7 +40,7 @@ def kin(engine: Engine, person: str) -> list[str] | None:
 def own_steps(engine: Engine, person: str) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         rows = connection.execute(select(journey_steps).where(
-            journey_steps.c.subject == person, journey_steps.c.journey == "death",
+            journey_steps.c.subject == person, (journey_steps.c.journey == "death") | (journey_steps.c.step == "offer_withdrawn"),
             journey_steps.c.step.in_(SIB_STEPS)).order_by(journey_steps.c.id)).all()
     return [{"agency": "DEMO/GOV/SIB", "action": r.step, "detail": r.detail, "at": r.at.isoformat(), "messageId": None}
             for r in rows]
