@@ -169,10 +169,9 @@ def citizen_router(portal: Portal) -> APIRouter:
         session = require_citizen(request)
         form = await checked_form(request)
         portal.confirm_limit.check(session.token)
-        offer = await offer_of(session, offer_id)
         # What the page showed is what is confirmed: if the offer changed meanwhile, SIB refuses it.
         shown = {"recipient": form.get("recipient"), "iban": form.get("iban")}
-        chosen = shown if shown["recipient"] and shown["iban"] else draft_of(session, offer)
+        chosen = shown if shown["recipient"] and shown["iban"] else draft_of(session, await offer_of(session, offer_id))
         if not chosen["iban"]:
             return RedirectResponse(f"/offers/{offer_id}/account", status_code=303)
         try:
@@ -181,9 +180,10 @@ def citizen_router(portal: Portal) -> APIRouter:
             return await render_offer(request, session, await offer_of(session, offer_id), 409,
                                       problem=gettext(EXPIRED if refused.expired else UNSETTLED))
         except ChoiceRefused:
-            return await render_offer(request, session, offer, 400, problem=gettext("Check the recipient and the account and try again."))
-        session.data.get("offers", {}).pop(offer_id, None)
-        await save(session)
+            return await render_offer(request, session, await offer_of(session, offer_id), 400,
+                                      problem=gettext("Check the recipient and the account and try again."))
+        if session.data.get("offers", {}).pop(offer_id, None) is not None:
+            await save(session)
         return RedirectResponse(f"/offers/{offer_id}/confirmed", status_code=303)
 
     @router.get("/offers/{offer_id}/confirmed")
