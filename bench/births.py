@@ -59,12 +59,14 @@ def _mothers(pop: str, today: date, count: int) -> list[str]:
     return [found[i % len(found)] for i in range(count)]
 
 
-def _register(pop: str, mother: str, born: date, serial: int, n: int) -> tuple[str, datetime]:
+def _register(pop: str, mother: str, born: date, n: int) -> tuple[str, datetime]:
+    import random
+
     from tenfold.cli.exchange import http
     from tenfold.ids import isikukood
 
-    for attempt in range(50):
-        child = isikukood.generate(born, "F" if n % 2 else "M", (serial - attempt) % 1000)
+    for _attempt in range(200):   # a code taken already (by the country or an earlier run) is refused with 409
+        child = isikukood.generate(born, "F" if n % 2 else "M", random.randrange(1000))
         body = {"birth": {"motherId": mother, "fatherId": None, "birthDate": born.isoformat(), "place": "Tallinn", "multipleBirthSize": 1},
                 "child": {"ID": child, "firstName": "Bench", "lastName": "Birth", "sex": "F" if n % 2 else "M"}}
         status, _h, answer = http("POST", f"{pop}/population/births", body, FRONT_OFFICE)
@@ -115,7 +117,7 @@ def run(count: int = 50, rate: float = 10.0) -> dict[str, Any]:
 
         def one(n: int) -> tuple[str, datetime]:
             time.sleep(max(0.0, started + n / rate - time.monotonic()))
-            return _register(pop, mothers[n], today - timedelta(days=n % 5), 999 - n // 10, n)
+            return _register(pop, mothers[n], today - timedelta(days=n % 28), n)
 
         with ThreadPoolExecutor(max_workers=8) as pool:   # POP's front office has several desks
             registered = list(pool.map(one, range(count)))

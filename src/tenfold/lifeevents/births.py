@@ -53,18 +53,20 @@ class BirthFacts:
 
 
 async def gather(gatherer: Gatherer, event: dict[str, Any]) -> BirthFacts:
-    """Everything the family programs need, in two rounds of calls through the exchange."""
-    child = await gatherer.person(event["childId"], "childId")
-    child_message = gatherer.ledger.entries[-1]["message_id"]
-    household, births = await asyncio.gather(gatherer.household(child["householdId"]),
-                                             gatherer.births_of_mother(event["motherId"]))
-    living = {p["ID"]: p for p in household}
+    """Everything the family programs need, in two rounds of calls through the exchange: the child,
+    the mother's births and the parents' known accounts at once; then the child's household."""
+    parents_named = [p for p in (event["motherId"], event.get("fatherId")) if p]
+    child, births, *found = await asyncio.gather(gatherer.person(event["childId"], "childId"),
+                                                 gatherer.births_of_mother(event["motherId"]),
+                                                 *(gatherer.accounts(p) for p in parents_named))
+    household = await gatherer.household(child["householdId"])
+    living = {p["ID"] for p in household}
     if event["motherId"] not in living:
         await gatherer.person(event["motherId"], "motherId")   # unknown mother: PersonUnknown
-    parents = [p for p in (event["motherId"], event.get("fatherId")) if p and p in living]
-    found = await asyncio.gather(*(gatherer.accounts(p) for p in parents))
+    accounts = {p: a for p, a in zip(parents_named, found) if p in living}
+    child_message = next(e["message_id"] for e in gatherer.ledger.entries if e["fact"] == "person" and e["about"] == event["childId"])
     sources = {"child": child_message, **_last_sources(gatherer.ledger)}
-    return BirthFacts(event, child, household, births, dict(zip(parents, found)), gatherer.ledger, sources)
+    return BirthFacts(event, child, household, births, accounts, gatherer.ledger, sources)
 
 
 def _last_sources(ledger: Ledger) -> dict[str, str]:
