@@ -59,7 +59,9 @@ class Journeys:
         except (ExchangeUnavailable, LeaseLost) as error:
             return await asyncio.to_thread(self._fail, claimed, str(error), kind)
         except Exception as error:  # a defect: the event is retried, then queued for a caseworker
-            log.exception("event %s failed", claimed.id)
+            # The message stays in SIB's database (last_error); the log names the event and the kind
+            # of error only, since a message may quote a personal code.
+            log.error("event %s failed: %s", claimed.id, type(error).__name__)
             return await asyncio.to_thread(self._fail, claimed, f"{type(error).__name__}: {error}", kind)
 
     # ---------------------------------------------------------------- shared steps

@@ -71,10 +71,10 @@ class Worker:
             for work in (self.notify, self.calendar, self.nightly):
                 try:
                     await work()
-                except ExchangeUnavailable as error:
+                except ExchangeUnavailable as error:   # its message names the service and the status only
                     log.warning("%s: the exchange did not answer: %s", work.__name__, error)
-                except Exception:  # a defect must not stop the other work
-                    log.exception("%s failed", work.__name__)
+                except Exception as error:  # a defect must not stop the other work (no message: it may quote a person)
+                    log.error("%s failed: %s", work.__name__, type(error).__name__)
             await asyncio.sleep(self.life.settings.poll_seconds)
 
     async def notify(self) -> None:
