@@ -1,6 +1,6 @@
-"""The two state machines (an event's handling, an offer's life) and the payment calendar: every
-sequence of moves keeps an offer answered at most once, and the calendar instructs each month
-once, on time, never after the enrolment ends."""
+"""The offer's state machine and the payment calendar: every sequence of moves keeps an offer
+answered at most once, and the calendar instructs each month once, on time, never after the
+enrolment ends. (The event's states are the work queue's: see test_intake_and_queue.)"""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenfold.lifeevents.models import (CONFIRMED, DECLINED, EVENT_MOVES, EXPIRED, NOTIFIED, OFFER_MOVES, PAID, PROPOSED,
-                                       InvalidMove, OfferExpired, OfferNotOpen, event_move, offer_move, reason_text, REASONS)
+from tenfold.lifeevents.models import (CONFIRMED, DECLINED, EXPIRED, NOTIFIED, OFFER_MOVES, PAID, PROPOSED, REASONS, OfferExpired,
+                                       OfferNotOpen, offer_move, reason_text)
 from tenfold.lifeevents.payouts import due_months, run_on_or_after
 from tenfold.rules import Month, payment_day
 
@@ -43,16 +43,6 @@ def test_refusals_say_why() -> None:
         offer_move(CONFIRMED, "decline")
     assert offer_move(CONFIRMED, "pay") == PAID
     assert set(OFFER_MOVES.values()) <= {NOTIFIED, CONFIRMED, DECLINED, EXPIRED, PAID}
-
-
-def test_an_event_moves_only_along_its_machine() -> None:
-    assert event_move("received", "processing") == "processing"
-    assert event_move("error", "processing") == "processing"
-    with pytest.raises(InvalidMove):
-        event_move("processed", "processing")
-    with pytest.raises(InvalidMove):
-        event_move("received", "processed")
-    assert EVENT_MOVES["processed"] == ()
 
 
 def test_every_exception_reason_reads_in_both_languages() -> None:

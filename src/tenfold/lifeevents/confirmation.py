@@ -32,7 +32,7 @@ from tenfold.lifeevents.payouts import enrol, plan
 from tenfold.lifeevents.records import Clock, Keys, now, step
 from tenfold.lifeevents.tables import confirmations, decisions
 from tenfold.lifeevents.tables import offers as offers_table
-from tenfold.rules import Decision, Month
+from tenfold.rules import Decision
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,3 @@ def confirm_automatically(connection: Connection, keys: Keys, today: date, lead_
     ids = enrol(connection, row.items, row.recipient, row.iban, row.decision_id, offer_id)
     plan(connection, keys, today, lead_days, only=ids)
     step(connection, row.journey, row.subject, "offer_confirmed", offer=offer_id, mode="automatic")
-
-
-def period_of(row: Any) -> Month:
-    return Month.parse(row.items[0]["from_month"])

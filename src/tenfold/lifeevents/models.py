@@ -1,5 +1,6 @@
-"""Domain objects of the journeys, without I/O: the two state machines (an event's handling and
-an offer's life), the named errors, and the reason codes of the exception queue."""
+"""Domain objects of the journeys, without I/O: the states of an event's handling (moved by the
+work queue, see queue.py), the offer's state machine, the named errors, and the reason codes of
+the exception queue."""
 
 from __future__ import annotations
 
@@ -10,20 +11,9 @@ from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import N_, gettext
 
 # ---------------------------------------------------------------- an event's handling
+# received -> processing (leased) -> processed | error; processing -> received when deferred (it
+# waits for another event); error -> processing when retried by the worker, or received by hand.
 RECEIVED, PROCESSING, PROCESSED, ERROR = "received", "processing", "processed", "error"
-EVENT_STATES = (RECEIVED, PROCESSING, PROCESSED, ERROR)
-EVENT_MOVES = {
-    RECEIVED: (PROCESSING,),
-    PROCESSING: (PROCESSED, ERROR, RECEIVED),   # RECEIVED again: deferred (waits for another event)
-    ERROR: (PROCESSING, RECEIVED),              # retried by the worker, or by hand
-    PROCESSED: (),
-}
-
-
-def event_move(state: str, to: str) -> str:
-    if to not in EVENT_MOVES.get(state, ()):
-        raise InvalidMove(f"an event cannot go from {state} to {to}")
-    return to
 
 
 def backoff(attempts: int, base: float, ceiling: float) -> timedelta:
@@ -63,10 +53,6 @@ class NotTheAddressee(TenfoldError):
 
 class IdempotencyConflict(TenfoldError):
     """The same Idempotency-Key was used with another request body."""
-
-
-class InvalidMove(TenfoldError):
-    """A state machine was asked for a move it does not have (a defect, or a race lost)."""
 
 
 class NotFound(TenfoldError):

@@ -20,7 +20,7 @@ from tenfold import programs
 from tenfold.lifeevents.models import CONFIRMED, EXPIRE, EXPIRED, NOTIFIED, OPEN_OFFER, PAID, PROPOSED, OfferNotFound, offer_move
 from tenfold.lifeevents.records import new_id, now, step
 from tenfold.lifeevents.tables import decisions, enrolments, notifications, offers
-from tenfold.rules import Decision, Evaluation, Month
+from tenfold.rules import Decision, Evaluation
 
 
 @dataclass
@@ -184,7 +184,3 @@ def withdraw_open(connection: Connection, person: str) -> list[str]:
 def mark_notified(connection: Connection, offer_id: str) -> None:
     connection.execute(update(offers).where(offers.c.id == offer_id, offers.c.state == PROPOSED).values(
         state=NOTIFIED, notified_at=now()))
-
-
-def period_of(draft_items: list[dict[str, Any]]) -> Month | None:
-    return Month.parse(draft_items[0]["from_month"]) if draft_items else None
