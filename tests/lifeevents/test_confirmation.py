@@ -28,6 +28,8 @@ def test_an_offer_holds_the_family_items_with_the_prefilled_recipient_and_accoun
     assert {(i["benefit"], i["person"]) for i in offer["items"]} == {
         ("childbirth_allowance", BABY), ("child_allowance", SISTER), ("child_allowance", BABY)}
     assert offer["totalOneOffCents"] == 32000 and offer["totalMonthlyCents"] == 16000
+    ends = {i["person"]: i["to_month"] for i in offer["items"] if i["benefit"] == "child_allowance"}
+    assert ends == {SISTER: "2040-05", BABY: "2045-01"}   # paid until the child turns 19 (school data would extend it)
     assert _count(life, notifications) == 1
     assert life.offers_of(MOTHER, MOTHER)[0]["id"] == offer["id"]
 

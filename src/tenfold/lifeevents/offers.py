@@ -20,7 +20,7 @@ from tenfold import programs
 from tenfold.lifeevents.models import CONFIRMED, EXPIRE, EXPIRED, NOTIFIED, OPEN_OFFER, PAID, PROPOSED, OfferNotFound, offer_move
 from tenfold.lifeevents.records import new_id, now, step
 from tenfold.lifeevents.tables import decisions, enrolments, notifications, offers
-from tenfold.rules import Decision, Evaluation
+from tenfold.rules import Decision, Evaluation, Month
 
 
 @dataclass
@@ -72,7 +72,7 @@ def items_of(decision: Decision, skip: set[tuple[str, str, str]]) -> list[dict[s
     for item in decision.items:
         if not item.eligible or (item.program, item.benefit, item.person) in skip:
             continue
-        until = next((r.params["until"] for r in item.reasons if "until" in r.params), None)
+        until = next((r.params["until"] for r in item.reasons if "until" in r.params), None) or age_limit(decision, item.benefit, item.person)
         chosen.append({
             "program": item.program, "benefit": item.benefit, "person": item.person, "recipient": item.recipient,
             "kind": item.kind, "amount_cents": item.amount_cents, "from_month": str(decision.period),
@@ -80,6 +80,24 @@ def items_of(decision: Decision, skip: set[tuple[str, str, str]]) -> list[dict[s
             "reasons": [r.code for r in item.reasons],
         })
     return chosen
+
+
+# Allowances paid for a child until the child reaches the program's age limit (the month of that
+# birthday paid in full). Paying on past it for a student needs school data (EHIS), which SIB
+# does not have: a new decision would be needed, so the enrolment ends at the limit.
+AGE_LIMITED = {"family_benefits": ("child_allowance.age_limit", ("child_allowance", "single_parent_child_allowance"))}
+
+
+def age_limit(decision: Decision, benefit: str, person: str) -> str | None:
+    """The last month of an age-limited allowance for ``person``, from the decision's own inputs."""
+    limited = AGE_LIMITED.get(decision.program)
+    if not limited or benefit not in limited[1]:
+        return None
+    member = next((m for m in decision.input_snapshot["members"] if m["id"] == person), None)
+    if member is None:
+        return None
+    years = programs.load(decision.program).parameters.at(decision.period.start)[limited[0]]
+    return str(Month.parse(member["facts"]["birthdate"]["value"][:7]).plus(12 * int(years)))
 
 
 def store_decisions(connection: Connection, journey: str, subject: str, evaluation: Evaluation | Sequence[Decision],
