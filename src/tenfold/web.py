@@ -1,5 +1,9 @@
 """What every Tenfold HTTP service shares: /healthz, /metrics, body limits, and bad input
-mapped to 4xx in one place (FastAPI's ``{"detail": ...}`` shape)."""
+mapped to 4xx in one place (FastAPI's ``{"detail": ...}`` shape).
+
+Each service publishes its OpenAPI document at ``/openapi.json``; FastAPI's ``/docs`` and
+``/redoc`` pages are left out, because they load their scripts from a CDN (on the identity
+provider's or the portal's origin, a script from elsewhere could drive the resident's session)."""
 
 from __future__ import annotations
 
@@ -132,7 +136,7 @@ def create_app(
     body_limit: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """A FastAPI app with Tenfold's common behaviour; ``errors`` maps domain errors to statuses."""
-    app = FastAPI(title=title, description=description, version=version)
+    app = FastAPI(title=title, description=description, version=version, docs_url=None, redoc_url=None)
     registry = CollectorRegistry()
     requests = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry)
     latency = Histogram(

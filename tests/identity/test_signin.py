@@ -158,3 +158,11 @@ def test_a_failed_sign_in_raises_for_the_scripted_browser(idp: Idp) -> None:
     resident = idp.resident()
     with pytest.raises(SignInRefused):
         Browser().sign_in(authorization(idp, client_id).url, resident.person_id, "wrong", resident.totp_secret)
+
+
+def test_the_provider_serves_no_page_with_scripts_from_a_cdn(idp: Idp) -> None:
+    # FastAPI's /docs and /redoc would load JavaScript from a CDN on the provider's origin.
+    for path in ("/docs", "/redoc"):
+        answer = requests.get(idp.url + path, timeout=10)
+        assert answer.status_code == 404 and "cdn.jsdelivr.net" not in answer.text
+    assert requests.get(idp.url + "/openapi.json", timeout=10).json()["info"]["title"]
