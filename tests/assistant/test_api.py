@@ -131,3 +131,22 @@ def test_the_assistant_is_a_member_application_over_that_members_database(var_di
         assert (var_dir / "sib.sqlite").exists()
     finally:
         get_assistant_settings.cache_clear()
+
+
+def test_pages_allow_no_script_no_framing_and_only_their_own_styles(client: TestClient) -> None:
+    import base64
+    import hashlib
+
+    page = client.get("/assistant", params={"q": "How often is Guardian's Allowance paid?"})
+    link = re.search(r'href="(/assistant/sources/\d+[^"]*)"', page.text)
+    assert link
+    source = client.get(link.group(1).replace("&amp;", "&"))
+    refused = client.get("/assistant", params={"q": " ", "mode": "psychic"})
+    for answer in (page, source, refused):
+        policy = answer.headers["content-security-policy"]
+        assert "script-src" not in policy and policy.startswith("default-src 'none'") and "'unsafe-inline'" not in policy
+        assert "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
+        style = re.search(r"<style>(.*?)</style>", answer.text, re.S).group(1)  # type: ignore[union-attr]
+        assert f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'" in policy
+        assert answer.headers["x-frame-options"] == "DENY" and answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["cache-control"] == "no-store" and answer.headers["referrer-policy"] == "no-referrer"

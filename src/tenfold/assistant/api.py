@@ -6,6 +6,9 @@ Mounted in SIB's application (other members reach it through the exchange), or s
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
@@ -22,6 +25,21 @@ from tenfold.i18n import _, current_language, language_from_accept, normalise_la
 from tenfold.web import create_app
 
 RATINGS = {"up": 1, "down": -1}
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+def page_headers(html: str) -> dict[str, str]:
+    """Headers of a caseworker page: no script at all, the page's own inline styles by their hash,
+    forms only to this service, no framing, no caching (a question may name a person)."""
+    styles = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()}'" for m in _STYLE.findall(html))
+    policy = ("default-src 'none'; style-src " + (styles or "'none'") + "; img-src 'self'; form-action 'self'; "
+              "frame-ancestors 'none'; base-uri 'none'")
+    return {"Content-Security-Policy": policy, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def _page(html: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(html, status_code=status, headers=page_headers(html))
 
 
 class AskRequest(BaseModel):
@@ -89,7 +107,7 @@ def assistant_router(service: AssistantService) -> APIRouter:
             passage_link=pages.passage_link, document_sets=retriever.document_sets(), chosen_sets=document_set or [],
             modes=retriever.modes, mode=mode or "", languages=pages.language_links("/assistant", params, language),
         )
-        return HTMLResponse(html, status_code=status)
+        return _page(html, status)
 
     @router.get("/assistant/sources/{chunk_id}", response_class=HTMLResponse, summary="A source passage with the quote marked")
     def source(request: Request, chunk_id: int = Path(..., ge=1, le=2**62), start: int | None = Query(None, ge=0, le=2**62),
@@ -102,7 +120,7 @@ def assistant_router(service: AssistantService) -> APIRouter:
             marked=start is not None and end is not None, passage_link=pages.passage_link,
             languages=pages.language_links(f"/assistant/sources/{chunk_id}", {"start": start, "end": end}, language),
         )
-        return HTMLResponse(html)
+        return _page(html)
 
     @router.get("/assistant/status", summary="What the assistant has indexed and can do")
     def status() -> dict[str, Any]:
