@@ -170,3 +170,24 @@ def test_idle_kept_alive_connections_are_closed() -> None:
     assert loop.run_until_complete(idle()).startswith(b"HTTP/1.1 200 OK")
     loop.run_until_complete(server.close())
     loop.close()
+
+
+def test_a_fault_is_logged_with_its_service_and_code_location_but_no_personal_code(caplog: pytest.LogCaptureFixture) -> None:
+    async def failing(request: Request) -> Response:
+        person = request.raw_path.rsplit("/", 1)[-1]
+        raise KeyError(f"person {person} of {request.query}")
+
+    loop, server, port = _serve(failing)
+
+    async def call() -> int:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            answer = await client.get("/r1/DEMO/GOV/POP/registry/registry/data/persons/38001085718?personId=49001010004")
+            return answer.status_code
+
+    with caplog.at_level("ERROR", logger="tenfold.exchange.server"):
+        assert loop.run_until_complete(call()) == 500
+    loop.run_until_complete(server.close())
+    loop.close()
+    logged = "\n".join(record.getMessage() for record in caplog.records) + "".join(str(r.exc_info) for r in caplog.records)
+    assert "GET /r1/DEMO/GOV/POP/registry/registry/…" in logged and "KeyError" in logged and "failing" in logged
+    assert "38001085718" not in logged and "49001010004" not in logged

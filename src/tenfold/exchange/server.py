@@ -18,6 +18,7 @@ import asyncio
 import logging
 import ssl
 import time
+import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -27,6 +28,21 @@ from typing import Awaitable, Callable
 import httptools
 
 log = logging.getLogger("tenfold.exchange.server")
+_LOGGED_SEGMENTS = 6  # /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE: what follows may name a person
+
+
+def where(request: Request) -> str:
+    """The method and the start of the path, for a log line: the service, never the rest of the
+    path (a personal code in it, or in the query, must not reach a log)."""
+    parts = request.raw_path[:1000].split("/")
+    path = "/".join(parts[:_LOGGED_SEGMENTS + 1]) + ("/…" if len(parts) > _LOGGED_SEGMENTS + 1 else "")
+    return f"{request.method} {path}"
+
+
+def _fault(what: str, request: Request, error: BaseException) -> None:
+    """A fault of ours: the kind of error and where in the code, not its message (it may quote the data)."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("%s %s: %s\n%s", what, where(request), type(error).__name__, frames.rstrip())
 
 Headers = list[tuple[str, str]]
 MAX_HEAD_BYTES = 64 * 1024  # request line and headers together
@@ -255,8 +271,8 @@ class _Connection(asyncio.Protocol):
         except ClientGone:
             self.busy = False
             return
-        except Exception:  # noqa: BLE001 - a fault of ours: the client gets a 500, the log the trace
-            log.exception("unhandled error answering %s %s", request.method, request.raw_path[:200])
+        except Exception as error:  # noqa: BLE001 - a fault of ours: the client gets a 500, the log the trace
+            _fault("unhandled error answering", request, error)
             response = Response(500, [("Content-Type", "text/plain; charset=utf-8")], b"500 Internal Server Error")
         if self.closing or self.transport is None:
             self.busy = False
@@ -265,8 +281,8 @@ class _Connection(asyncio.Protocol):
         keep_alive = request.keep_alive and request._complete and not self.server.closing and not self.last_request
         try:
             data = _serialise(request.method, response, keep_alive)
-        except (ValueError, UnicodeEncodeError):
-            log.exception("unserialisable response to %s %s", request.method, request.raw_path[:200])
+        except (ValueError, UnicodeEncodeError) as error:
+            _fault("unserialisable response to", request, error)
             data = _serialise(request.method, Response(500, [("Content-Type", "text/plain; charset=utf-8")], b"500 Internal Server Error"), keep_alive)
         self.transport.write(data)
         self.busy = False
