@@ -108,3 +108,33 @@ def test_a_failed_refresh_keeps_the_last_good_configuration(keys: Keys, tmp_path
     asyncio.run(refresh())
     assert client.current is not None and client.last_error
     assert client.current.expires_at > datetime.now(UTC)
+
+
+def _pop_certificates(keys: Keys, kind: str) -> list[str]:
+    conf = verify_envelope(keys.central.globalconf(), keys.anchor)
+    return [c.serial for c in conf.member_certificates["DEMO/GOV/POP"] if c.kind == kind and c.serial not in conf.revoked]
+
+
+def test_member_keys_can_leave_centrals_host_and_a_removed_certificate_is_issued_anew(tmp_path: Path) -> None:
+    from tenfold.exchange.central import provision
+    from tenfold.exchange.ports import PortPlan
+
+    keys = provisioned(tmp_path)
+    pop = keys.pki.member_dir("POP")
+    plan = PortPlan.of(keys.topology, 40000)
+    before = {kind: (pop / f"{kind}.pem").read_bytes() for kind in ("sign", "tls")}
+    (pop / "sign.key").unlink()
+    (pop / "tls.key").unlink()
+    provision(keys.pki, keys.central.engine, keys.topology, plan)  # CENTRAL restarts without the member's keys
+    assert not (pop / "sign.key").exists() and not (pop / "tls.key").exists()
+    assert {kind: (pop / f"{kind}.pem").read_bytes() for kind in ("sign", "tls")} == before
+    old = _pop_certificates(keys, "sign")
+    assert len(old) == 1
+
+    (pop / "sign.pem").unlink()  # the operator's rotation: a new signing key and certificate...
+    provision(keys.pki, keys.central.engine, keys.topology, plan)
+    new_serial = Signer(*keys.pki.load_pair(pop, "sign")).serial
+    assert set(_pop_certificates(keys, "sign")) == {old[0], new_serial}  # ...valid beside the old one...
+    keys.central.revoke(Revocation(member="DEMO/GOV/POP", kind="sign", serial=old[0]))
+    assert _pop_certificates(keys, "sign") == [new_serial]  # ...until the old one is revoked
+    assert len(_pop_certificates(keys, "tls")) == 1

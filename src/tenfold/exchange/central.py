@@ -4,7 +4,8 @@ path: gateways fetch its configuration and keep working on a valid copy while it
 
 ``provision`` makes the CA, CENTRAL's signing key and every member's signing and TLS keys
 (CSR-less, for the embedded country), registers them with the gateways' addresses, and writes
-the anchor that gateways trust.
+the anchor that gateways trust. A member's private keys may be removed from CENTRAL's host once
+they are on the member's; the certificates stay (a pair whose certificate is gone is issued anew).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def _register(engine: Engine, owner: str, kind: str, pem: bytes) -> None:
 
 
 def _ensure_pair(pki: PkiDirectory, directory: Path, kind: str, owner: str, instance: str, hosts: tuple[str, ...]) -> None:
-    if pki.has_pair(directory, kind):
+    """Issue a key and certificate unless the certificate is there. Its private key may be gone:
+    once handed to the member's host it need not stay on CENTRAL's (remove both files to issue anew)."""
+    if (directory / f"{kind}.pem").is_file():
         return
     ca_key, ca_cert = pki.load_ca()
     key = new_key()
