@@ -134,3 +134,31 @@ def test_staff_pages_need_the_role(portal, client) -> None:
     assert client.get("/operator").status_code == 403
     sign_in_citizen(portal, client)
     assert client.get("/caseworker").status_code == 303
+
+
+def test_five_failed_staff_sign_ins_lock_the_account_even_for_the_right_code(tmp_path) -> None:
+    import pyotp
+    from sqlalchemy import select
+
+    from tenfold.portal import migrate
+    from tenfold.portal.staff import StaffDirectory, StaffSignInFailed
+    from tenfold.portal.tables import staff_audit
+    from tenfold.storage import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite'}")
+    migrate(engine)
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    directory = StaffDirectory(engine, 2**10, max_failures=5, lockout_seconds=900, clock=lambda: now[0])
+    official = directory.add("kati.tamm", "Kati Tamm", isikukood.generate(date(1980, 1, 8), "F", 3), ["caseworker"])
+    for attempt in range(5):
+        now[0] += timedelta(seconds=31)
+        with pytest.raises(StaffSignInFailed):
+            directory.authenticate("kati.tamm", "wrong password", pyotp.TOTP(official.totp_secret).at(now[0]))
+    now[0] += timedelta(seconds=31)
+    with pytest.raises(StaffSignInFailed, match="Too many"):
+        directory.authenticate("kati.tamm", official.password, pyotp.TOTP(official.totp_secret).at(now[0]))
+    now[0] += timedelta(seconds=901)
+    assert directory.authenticate("kati.tamm", official.password, pyotp.TOTP(official.totp_secret).at(now[0])).roles == ["caseworker"]
+    with engine.connect() as connection:
+        reasons = [r.detail.get("why") for r in connection.execute(select(staff_audit).where(staff_audit.c.action == "sign_in_failed"))]
+    assert reasons.count("credentials") == 4 and reasons.count("locked now") == 1 and reasons.count("locked") == 1
