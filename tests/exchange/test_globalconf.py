@@ -138,3 +138,18 @@ def test_member_keys_can_leave_centrals_host_and_a_removed_certificate_is_issued
     keys.central.revoke(Revocation(member="DEMO/GOV/POP", kind="sign", serial=old[0]))
     assert _pop_certificates(keys, "sign") == [new_serial]  # ...until the old one is revoked
     assert len(_pop_certificates(keys, "tls")) == 1
+
+
+def test_a_revocation_must_be_json_so_a_web_page_cannot_post_one(keys: Keys) -> None:
+    from fastapi.testclient import TestClient
+
+    from tenfold.exchange.central import central_app
+
+    client = TestClient(central_app(keys.central))
+    body = '{"member": "DEMO/GOV/POP"}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        assert client.post("/api/v1/revocations", content=body, headers=headers).status_code == 415
+    assert len(_pop_certificates(keys, "sign")) == 1
+    assert client.post("/api/v1/revocations", content=body, headers={"Content-Type": "application/json"}).status_code == 200
+    assert _pop_certificates(keys, "sign") == []

@@ -178,6 +178,9 @@ def central_app(central: Central) -> FastAPI:
 
     @app.post("/api/v1/revocations", summary="Revoke a member's certificates (effective at the gateways' next refresh)")
     async def revoke(request: Request) -> dict[str, Any]:
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            # A browser on this host may send a cross-site form or text/plain post without asking first; not JSON.
+            raise HTTPException(415, "send the revocation as application/json")
         raw = await request.body()
         actor = request.headers.get("X-Road-UserId") or "operator@loopback"
         try:
