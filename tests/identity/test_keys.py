@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import requests
 
 from tenfold.identity.browser import Browser
@@ -59,3 +60,24 @@ def test_expired_sign_in_state_is_deleted_with_the_claims_it_carried(idp: Idp) -
     assert held() == 2  # still valid: kept
     later = idp.clock() + timedelta(seconds=2 * idp.provider.settings.token_seconds + idp.provider.settings.code_seconds)
     assert purge_expired(idp.provider.engine, later, idp.provider.settings.token_seconds) >= 2 and held() == 0
+
+
+def test_passwords_are_salted_scrypt_hashes_whose_cost_can_be_raised() -> None:
+    from tenfold.identity.passwords import hash_password, needs_rehash, verify_password
+
+    first, second = hash_password("correct horse", 2**10), hash_password("correct horse", 2**10)
+    assert first != second and first.startswith("scrypt$1024$8$1$") and "correct horse" not in first
+    assert verify_password("correct horse", first) and not verify_password("correct hors", first)
+    assert not verify_password("correct horse", "md5$x") and not verify_password("correct horse", "scrypt$bad")
+    assert needs_rehash(first, 2**14) and not needs_rehash(first, 2**10)
+
+
+def test_the_provider_refuses_a_public_url_that_is_not_https() -> None:
+    from tenfold.identity.config import check_public_url, secure_cookies
+
+    check_public_url("https://id.gov.example")
+    check_public_url("http://127.0.0.1:7452")
+    for url in ("http://id.gov.example", "http://10.0.0.5:7452", "ftp://id.gov.example", "https://"):
+        with pytest.raises(ValueError):
+            check_public_url(url)
+    assert secure_cookies("https://id.gov.example") and not secure_cookies("http://127.0.0.1:7452")

@@ -162,3 +162,12 @@ def test_five_failed_staff_sign_ins_lock_the_account_even_for_the_right_code(tmp
     with engine.connect() as connection:
         reasons = [r.detail.get("why") for r in connection.execute(select(staff_audit).where(staff_audit.c.action == "sign_in_failed"))]
     assert reasons.count("credentials") == 4 and reasons.count("locked now") == 1 and reasons.count("locked") == 1
+
+
+def test_after_sign_in_the_portal_only_goes_to_its_own_pages() -> None:
+    from tenfold.portal.context import safe_next
+
+    for target in ("/offers/1?lang=zh-Hant", "/my-data"):
+        assert safe_next(target, "/home") == target
+    for target in ("//evil.example/x", "https://evil.example", "/\\evil.example", "javascript:alert(1)", "", None, "/" + "a" * 600):
+        assert safe_next(target, "/home") == "/home"
