@@ -16,7 +16,7 @@ from tenfold.settings import Settings
 from tenfold.storage import make_engine
 
 SMALL = 3000
-MEMBERS = ("POP", "TAX", "LAND", "VEH", "BANK1", "BANK2")
+MEMBERS = ("POP", "TAX", "LAND", "VEH", "PEN", "BANK1", "BANK2")
 
 
 def settings_in(directory: Path) -> Settings:

@@ -24,3 +24,4 @@ def test_the_demo_tour_shows_every_building_block(tmp_path) -> None:  # type: ig
     assert "birth registered → offer" in out and "One click, idempotent" in out  # the birth journey
     assert "Reconciliation: every payment ends settled, rejected or returned" in out  # payments
     assert "Answer " in out  # the policy assistant answered with citations
+    assert "The state portal" in out and "/staff/login" in out and "Staff who can sign in" in out  # the portal

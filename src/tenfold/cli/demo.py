@@ -112,10 +112,10 @@ def demo(
     quick: bool = typer.Option(False, "--quick", help="A shorter tour (keyword-only assistant, fewer simulated days)."),
 ) -> None:
     """Run the whole country on this machine and show what it does."""
-    from tenfold.cli import identity_demo, life_demo, payments_demo
+    from tenfold.cli import identity_demo, life_demo, payments_demo, portal_demo
     from tenfold.cli.exchange import demo_section
     from tenfold.cli.serve import running_country
-        
+
     generate_country(persons, seed)
     try:
         with running_country() as runtime:  # CENTRAL and every member's gateway and applications
@@ -126,6 +126,7 @@ def demo(
             life_demo.show(runtime, days=7 if quick else 21)
             payments_demo.show(runtime)
             assistant_tour(quick)
+            portal_demo.show(runtime)  # last, so the URL and sign-ins stay on screen
             if not once:
                 console.rule(_("The country is running"))
                 console.print(_("Try the URLs above; press Ctrl-C to stop."))
