@@ -2,12 +2,18 @@
 
 The run starts its own small country in a temporary directory (CENTRAL, POP with its registry
 and gateway, SIB's gateway; each its own process, mutual TLS, signatures and the message log
-on), seeds POP's register, and drives ``POST /data/persons/1.0/read`` with a Python load
-generator (asyncio + httptools, keep-alive connections, on 127.0.0.1 only):
+on), seeds POP's register, and drives ``POST /data/persons/1.0/read`` on 127.0.0.1 with keep-alive
+connections, from ``wrk`` when it is installed (a C load generator: it takes little of the two
+cores the servers share) or else from a Python one (asyncio + httptools); ``load_generator``
+says which. Both sides of the comparison use the same generator in the same run:
 
 - throughput: ``concurrency`` connections for ``seconds``, directly and through the exchange;
 - latency: one connection for ``seconds``, directly and through the exchange (the added latency
   of the two gateways, without queueing).
+
+``cpu_ms_per_request`` is the CPU time (user + system, from /proc) each process spent per
+request during the throughput phases: the figure to compare when other work shares the
+machine and makes requests per second noisy.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -148,6 +155,59 @@ async def _drive(port: int, requests: list[bytes], seconds: float, concurrency: 
             "p99_ms": round(float(np.percentile(ordered, 99)), 3), "requests": len(latencies), "errors": errors}
 
 
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+%(headers)s
+local bodies = {%(bodies)s}
+local i = %(offset)d
+request = function()
+  i = i + 1
+  return wrk.format(nil, "%(path)s", nil, bodies[(i %% #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _wrk_script(directory: Path, name: str, path: str, headers: dict[str, str], codes: list[str]) -> Path:
+    bodies = ",".join("'" + orjson.dumps({"query": {"content": {"ID": code}}}).decode() + "'" for code in codes)
+    lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
+    script = directory / f"{name}.lua"
+    script.write_text(WRK_SCRIPT % {"headers": lines, "bodies": bodies, "path": path, "offset": 0}, encoding="utf-8")
+    return script
+
+
+def _wrk(port: int, script: Path, seconds: float, concurrency: int) -> dict[str, Any]:
+    """One phase driven by wrk (one thread, ``concurrency`` keep-alive connections)."""
+    argv = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "30s", "-s", str(script),
+            f"http://127.0.0.1:{port}"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120)
+    found = [line.split() for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if not found:
+        raise RuntimeError(f"wrk gave no result: {done.stdout[-500:]} {done.stderr[-500:]}")
+    requests, micros, p50, p99, bad_status, failed = (int(v) for v in found[0][1:])
+    errors = {k: v for k, v in (("non_2xx_3xx", bad_status), ("socket", failed)) if v}
+    return {"rps": round(requests / (micros / 1e6), 1), "p50_ms": round(p50 / 1000, 3), "p99_ms": round(p99 / 1000, 3),
+            "requests": requests, "errors": errors}
+
+
+def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU seconds of each process so far (Linux /proc; empty elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    found = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        found[name] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
 def _start(var_dir: Path, topology: Path, base: int) -> Any:
     from tenfold.exchange.runner import ProcessSpec, Supervisor
 
@@ -176,10 +236,15 @@ def _provision(var_dir: Path, topology: Path, base: int) -> None:
     exchange_settings.cache_clear()
 
 
-def run(seconds: float = 10.0, concurrency: int = 32) -> dict[str, Any]:
-    """Both paths, throughput and latency; the figures the issue asks for plus what they rest on."""
+def run(seconds: float = 10.0, concurrency: int = 32, generator: str = "auto") -> dict[str, Any]:
+    """Both paths, throughput and latency; the figures the issue asks for plus what they rest on.
+
+    ``generator``: ``wrk``, ``python``, or ``auto`` (wrk when it is installed)."""
     from tenfold.exchange.runner import stop_all
 
+    use_wrk = generator == "wrk" or (generator == "auto" and shutil.which("wrk") is not None)
+    if use_wrk and shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
     directory = Path(tempfile.mkdtemp(prefix="tenfold-bench-exchange-"))
     var_dir = directory / "var"
     var_dir.mkdir()
@@ -188,24 +253,53 @@ def run(seconds: float = 10.0, concurrency: int = 32) -> dict[str, Any]:
     _provision(var_dir, topology, base)
     codes = _seed(var_dir)
     supervisor = _start(var_dir, topology, base)
+    pids = {spec.name: spec.pid for spec in supervisor.specs if spec.pid}
     try:
-        direct = _requests(base + 12, READ, {"Information-Mediator-Client": CLIENT}, codes)
-        through = _requests(base + 20, SERVICE + READ, {"X-Road-Client": CLIENT}, codes)
-        result = asyncio.run(_phases(base, direct, through, seconds, concurrency))
+        if use_wrk:
+            direct_script = _wrk_script(directory, "direct", READ, {"Information-Mediator-Client": CLIENT}, codes)
+            through_script = _wrk_script(directory, "exchange", SERVICE + READ, {"X-Road-Client": CLIENT}, codes)
+
+            async def drive_direct(duration: float, connections: int) -> dict[str, Any]:
+                return await asyncio.to_thread(_wrk, base + 12, direct_script, duration, connections)
+
+            async def drive_through(duration: float, connections: int) -> dict[str, Any]:
+                return await asyncio.to_thread(_wrk, base + 20, through_script, duration, connections)
+        else:
+            direct = _requests(base + 12, READ, {"Information-Mediator-Client": CLIENT}, codes)
+            through = _requests(base + 20, SERVICE + READ, {"X-Road-Client": CLIENT}, codes)
+
+            async def drive_direct(duration: float, connections: int) -> dict[str, Any]:
+                return await _drive(base + 12, direct, duration, connections)
+
+            async def drive_through(duration: float, connections: int) -> dict[str, Any]:
+                return await _drive(base + 20, through, duration, connections)
+
+        result = asyncio.run(_phases(drive_direct, drive_through, seconds, concurrency, pids))
     finally:
         stop_all(supervisor.specs)
+    result["load_generator"] = (
+        "wrk (C; one thread, keep-alive connections, on the same 2 cores), the same for both paths" if use_wrk
+        else "Python asyncio + httptools, keep-alive connections, on the same 2 cores (wrk not installed), the same for both paths")
     result["log"] = _verify(var_dir)
     shutil.rmtree(directory, ignore_errors=True)
     return result
 
 
-async def _phases(base: int, direct: list[bytes], through: list[bytes], seconds: float, concurrency: int) -> dict[str, Any]:
-    await _drive(base + 12, direct, 1.0, 4)  # warm-up: connections, caches, JIT-free but page-warm
-    await _drive(base + 20, through, 1.0, 4)
-    direct_load = await _drive(base + 12, direct, seconds, concurrency)
-    exchange_load = await _drive(base + 20, through, seconds, concurrency)
-    direct_one = await _drive(base + 12, direct, seconds, 1)
-    exchange_one = await _drive(base + 20, through, seconds, 1)
+async def _phases(drive_direct: Any, drive_through: Any, seconds: float, concurrency: int, pids: dict[str, int]) -> dict[str, Any]:
+    load_before = _load_average()
+    await drive_direct(1.0, 4)  # warm-up: connections, caches, JIT-free but page-warm
+    await drive_through(1.0, 4)
+    cpu = {}
+    before = _cpu_seconds(pids)
+    direct_load = await drive_direct(seconds, concurrency)
+    middle = _cpu_seconds(pids)
+    exchange_load = await drive_through(seconds, concurrency)
+    after = _cpu_seconds(pids)
+    for phase, start, end, done in (("direct", before, middle, direct_load), ("exchange", middle, after, exchange_load)):
+        if done["requests"]:
+            cpu[phase] = {name: round((end[name] - start[name]) * 1000 / done["requests"], 3) for name in end if name in start}
+    direct_one = await drive_direct(seconds, 1)
+    exchange_one = await drive_through(seconds, 1)
     return {
         "exchange_rps": exchange_load["rps"], "direct_rps": direct_load["rps"],
         "exchange_p50_ms": exchange_one["p50_ms"], "exchange_p99_ms": exchange_one["p99_ms"],
@@ -217,9 +311,17 @@ async def _phases(base: int, direct: list[bytes], through: list[bytes], seconds:
         "requests": {"exchange": exchange_load["requests"] + exchange_one["requests"], "direct": direct_load["requests"] + direct_one["requests"]},
         "errors": {"exchange": {**exchange_load["errors"], **exchange_one["errors"]}, "direct": {**direct_load["errors"], **direct_one["errors"]}},
         "seconds_per_phase": seconds, "latency_concurrency": 1,
-        "load_generator": "Python asyncio + httptools, keep-alive connections, on the same 2 cores",
-        "path": "consumer gateway (SIB) -> mTLS, ECDSA-signed, hash-chained message log on both sides -> provider gateway (POP) -> registry",
+        "cpu_ms_per_request": cpu,
+        "load_average": {"before": load_before, "after": _load_average()},
+        "path": "consumer gateway (SIB) -> mTLS, ECDSA-signed (batch signatures), hash-chained message log on both sides -> provider gateway (POP) -> registry",
     }
+
+
+def _load_average() -> list[float] | None:
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
 
 
 def _verify(var_dir: Path) -> dict[str, Any]:

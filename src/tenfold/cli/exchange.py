@@ -216,10 +216,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print var/runtime
 def bench_exchange(
     seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=600.0, help="How long each phase drives load."),
     concurrency: int = typer.Option(32, "--concurrency", min=1, max=512, help="Connections for the throughput phase."),
+    generator: str = typer.Option("auto", "--generator", help="Load generator: wrk, python, or auto (wrk when installed)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """A registry read through consumer gateway -> provider gateway -> registry (mTLS, signed, logged) vs direct."""
-    result = load_bench("exchange").run(seconds=seconds, concurrency=concurrency)
+    if generator not in ("auto", "wrk", "python"):
+        raise typer.BadParameter("--generator must be wrk, python or auto")
+    result = load_bench("exchange").run(seconds=seconds, concurrency=concurrency, generator=generator)
     report("exchange", result, as_json)
 
 

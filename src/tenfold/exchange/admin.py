@@ -143,7 +143,8 @@ def admin_app(context: GatewayContext, rebuild: Callable[[], None]) -> FastAPI:
             "member": context.member_id,
             "globalconf": None if conf is None else {"serial": conf.serial, "expiresAt": conf.expires_at.isoformat(), "valid": not conf.expired()},
             "lastRefreshError": context.confs.last_error,
-            "messagelog": {"entries": log.committed if log else None, "waitedForLock": log.busy if log else None},
+            "messagelog": {"entries": log.committed if log else None, "transactions": log.batches if log else None,
+                           "waitedForLock": log.busy if log else None},
             "signatures": {"messages": context.sealer.signed, "signatures": context.sealer.batches},
         }
 

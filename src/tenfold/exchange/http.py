@@ -43,6 +43,7 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[Answer] | None = None
         self.parser: httptools.HttpResponseParser | None = None
+        self.spare: httptools.HttpResponseParser | None = None  # one that parsed a whole answer, ready for the next
         self.headers: Headers = []
         self.body: list[bytes] = []
         self.head_only = False
@@ -55,7 +56,7 @@ class _Connection(asyncio.Protocol):
 
     def begin(self, waiter: asyncio.Future[Answer], head_only: bool) -> None:
         self.waiter, self.head_only, self.received = waiter, head_only, False
-        self.parser = httptools.HttpResponseParser(self)
+        self.parser, self.spare = self.spare or httptools.HttpResponseParser(self), None
         self.headers, self.body = [], []
 
     def data_received(self, data: bytes) -> None:
@@ -84,11 +85,14 @@ class _Connection(asyncio.Protocol):
             self._done()
 
     def _done(self) -> None:
-        assert self.parser is not None
-        self.keep_alive = self.parser.should_keep_alive()
+        parser = self.parser
+        assert parser is not None
+        self.keep_alive = parser.should_keep_alive()
         if self.waiter and not self.waiter.done():
-            self.waiter.set_result(Answer(self.parser.get_status_code(), self.headers, b"".join(self.body)))
+            self.waiter.set_result(Answer(parser.get_status_code(), self.headers, b"".join(self.body)))
         self.parser = None
+        if not self.head_only:  # after HEAD the parser still expects a body: a new one next time
+            self.spare = parser
 
     def _fail(self, error: Exception) -> None:
         if self.waiter and not self.waiter.done():

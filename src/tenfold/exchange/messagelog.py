@@ -49,8 +49,10 @@ class LogRecord:
     body: bytes = b""
 
 
-def encode_entry(seq: int, at: datetime, record: LogRecord, payloads: Payloads) -> bytes:
-    header = {"seq": seq, "at": at.isoformat(), "kind": record.kind, "message_id": record.message_id, **record.meta}
+def encode_entry(seq: int, at: datetime | str, record: LogRecord, payloads: Payloads) -> bytes:
+    """``at`` as a datetime, or already as its ``isoformat()`` (a batch shares one time)."""
+    header = {"seq": seq, "at": at if isinstance(at, str) else at.isoformat(), "kind": record.kind, "message_id": record.message_id,
+              **record.meta}
     if payloads == "full":
         header["body_bytes"] = len(record.body)
         return _json(header) + b"\n" + record.body
@@ -121,6 +123,7 @@ class MessageLog:
         self._inline = engine.dialect.name == "sqlite"
         self._writer = BatchWriter(engine)
         self.busy = 0  # batches that found the database locked by another process
+        self.batches = 0  # transactions committed
         with engine.connect() as connection:
             self.head = read_head(connection)
         self.committed = self.head.seq
@@ -174,6 +177,7 @@ class MessageLog:
                 continue
             self.head = head
             self.committed = head.seq
+            self.batches += 1
             for item in batch:
                 if item.future and not item.future.done():
                     item.future.set_result(head.seq)
@@ -185,7 +189,7 @@ class MessageLog:
                 await asyncio.sleep(0)  # let the requests that waited on this commit run
 
     def _write(self, batch: list[_Item], head: Head, wait: bool = True) -> Head:
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).isoformat()
         seq, previous = head.seq, head.hash
         rows, tracker_rows, opmon_rows = [], [], []
         for item in batch:

@@ -11,6 +11,7 @@ more than the call itself. The process scales out with more workers, not more th
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Mapping
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
@@ -71,16 +72,22 @@ def reader_of(headers: Mapping[str, str]) -> Reader:
     if raw is None:
         raise InvalidInput("the Information-Mediator-Client header is required (INSTANCE/CLASS/MEMBER/SUBSYSTEM)")
     try:
-        client = xroad.parse_client(raw)
+        client = _client_id(raw)
     except InvalidInput as error:
         raise InvalidInput(f"Information-Mediator-Client: {error}") from None
     return Reader(
-        client=str(client),
+        client=client,
         user_id=_header_value(headers, "X-Road-UserId", 64),
         purpose=_header_value(headers, "X-Road-Purpose"),
         issue=_header_value(headers, "X-Road-Issue", 255),
         message_id=_header_value(headers, "X-Road-Id", 100),
     )
+
+
+@lru_cache(maxsize=4096)
+def _client_id(raw: str) -> str:
+    """A client id checked and normalised (the same few clients call all the time)."""
+    return str(xroad.parse_client(raw))
 
 
 async def reader(request: Request) -> Reader:
