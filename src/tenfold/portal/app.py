@@ -73,7 +73,8 @@ def create_portal_app(portal: Portal) -> FastAPI:
     from tenfold.portal.caseworker import caseworker_router
     from tenfold.portal.citizen import citizen_router
     from tenfold.portal.citizen_more import more_router
-    from tenfold.portal.operator import operator_router
+    from tenfold.portal.dashboards import Cached
+    from tenfold.portal.operator import open_data_router, operator_router
     from tenfold.portal.public import public_router
     from tenfold.portal.staff_pages import staff_router
 
@@ -94,8 +95,11 @@ def create_portal_app(portal: Portal) -> FastAPI:
     app.state.portal = portal
     _errors(app, portal)
     _static(app, portal)
-    for router in (public_router, citizen_router, more_router, staff_router, caseworker_router, operator_router):
+    for router in (public_router, citizen_router, more_router, staff_router, caseworker_router):
         app.include_router(router(portal))
+    cached = Cached()
+    app.include_router(operator_router(portal, cached))
+    app.include_router(open_data_router(portal, cached))
     app.add_middleware(RequestContext, portal=portal)
     policy = content_security_policy((origin_of(portal.issuer),))
     app.add_middleware(SecurityHeaders, policy=policy, secure=portal.public_url.startswith("https://"))

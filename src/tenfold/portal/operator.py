@@ -37,8 +37,8 @@ def _csv(chart: Chart) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{chart.name}.csv"'})
 
 
-def operator_router(portal: Portal) -> APIRouter:
-    router, pages, cached = APIRouter(include_in_schema=False), portal.pages, dashboards.Cached()
+def operator_router(portal: Portal, cached: dashboards.Cached) -> APIRouter:
+    router, pages = APIRouter(include_in_schema=False), portal.pages
     names = {m.id: m.name for m in portal.topology.members}
 
     async def operator_figures(request: Request, days: int) -> dashboards.Figures:
@@ -65,8 +65,16 @@ def operator_router(portal: Portal) -> APIRouter:
         return pages.render(request, "public/open_data.html", charts=public_charts(figures), headline=dashboards.headline(figures),
                             unavailable=figures.unavailable)
 
-    @router.get("/open-data/figures.json")
-    async def open_json(request: Request) -> Response:
+    return router
+
+
+def open_data_router(portal: Portal, cached: dashboards.Cached) -> APIRouter:
+    """The open data as JSON and CSV: in the portal's OpenAPI document, and offered to other
+    members through the exchange (service ``openData``)."""
+    router = APIRouter(tags=["open data"])
+
+    @router.get("/open-data/figures.json", summary="The journeys' figures (aggregates only, no personal data)")
+    async def open_json() -> Response:
         figures = await cached.get(portal)
         return FastJSONResponse({"headline": dashboards.headline(figures), "journeys": figures.journeys.get("journeysPerDay", []),
                                  "durations": figures.journeys.get("durations", {}),
@@ -74,7 +82,7 @@ def operator_router(portal: Portal) -> APIRouter:
                                  "payments": figures.payments.get("instructions", {}), "satisfaction": figures.satisfaction,
                                  "asOf": figures.journeys.get("asOf")})
 
-    @router.get("/open-data/{name}.csv")
+    @router.get("/open-data/{name}.csv", summary="One chart's figures as CSV", responses={200: {"content": {"text/csv": {}}}, 404: {}})
     async def open_csv(request: Request, name: str = NAME) -> Response:
         chart = next((c for c in public_charts(await cached.get(portal)) if c.name == name), None)
         if chart is None:
