@@ -18,13 +18,14 @@ machine (each page counts the registry and skips its offset), so this benchmark 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from tenfold.exchange.ports import free_base
 
 PROGRAM = """
 id = "BENCH-RELIEF"
@@ -38,23 +39,6 @@ narration = "Emergency relief"
 min_age = 18
 """
 RETURN_SHARE = 0.01
-
-
-def _free_base(span: int = 200) -> int:
-    for _attempt in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + span > 60000:
-            continue
-        try:
-            for port in range(base, base + span):
-                with socket.socket() as check:
-                    check.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free range of ports")
 
 
 def _returns_reconciled(service: Any, banks: list[Any]) -> bool:
@@ -73,7 +57,7 @@ def _returns_reconciled(service: Any, banks: list[Any]) -> bool:
 def run(persons: int = 1_000_000) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tenfold-bench-emergency-") as tmp:
         var = Path(tmp) / "var"
-        os.environ.update({"TENFOLD_VAR_DIR": str(var), "TENFOLD_EXCHANGE_BASE_PORT": str(_free_base())})
+        os.environ.update({"TENFOLD_VAR_DIR": str(var), "TENFOLD_EXCHANGE_BASE_PORT": str(free_base())})
         return _run(var, persons)
 
 
@@ -93,7 +77,7 @@ def _start(var: Path) -> Any:
             sys.stderr.write(log.read_text(errors="replace")[-3000:] if log.is_file() else "")
             if attempt:
                 raise
-            os.environ["TENFOLD_EXCHANGE_BASE_PORT"] = str(_free_base())
+            os.environ["TENFOLD_EXCHANGE_BASE_PORT"] = str(free_base())
     raise AssertionError("unreachable")
 
 

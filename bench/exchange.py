@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from typing import Any
 import httptools
 import numpy as np
 import orjson
+
+from tenfold.exchange.ports import free_base
 
 PERSONS = 5000
 CLIENT = "DEMO/GOV/SIB/benefits"
@@ -60,19 +61,6 @@ def _topology(directory: Path) -> Path:
     path = directory / "bench.toml"
     path.write_text("\n\n".join(kept), encoding="utf-8")
     return path
-
-
-def _free_base() -> int:
-    for base in range(21000, 60000, 100):
-        ports = [base] + [base + 10 + i for i in range(10)] + [base + 20 + i for i in range(10)]
-        try:
-            for port in ports:
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free ports")
 
 
 def _seed(var_dir: Path) -> list[str]:
@@ -249,7 +237,7 @@ def run(seconds: float = 10.0, concurrency: int = 32, generator: str = "auto") -
     var_dir = directory / "var"
     var_dir.mkdir()
     topology = _topology(directory)
-    base = _free_base()
+    base = free_base()
     _provision(var_dir, topology, base)
     codes = _seed(var_dir)
     supervisor = _start(var_dir, topology, base)

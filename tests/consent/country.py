@@ -4,8 +4,6 @@ and the portal. The provider's and CONSENT's FastAPI applications run in the cou
 
 from __future__ import annotations
 
-import random
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -93,19 +91,6 @@ code = "portal"
 '''
 
 
-def free_base(span: int = 120) -> int:
-    for _ in range(200):
-        base = random.randrange(10000, 30000, 10)
-        try:
-            for port in range(base, base + span):
-                with socket.socket() as check:
-                    check.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free port range")
-
-
 class AsgiSite:
     """An aiohttp handler that hands requests to an ASGI application in the same loop."""
 
@@ -121,11 +106,7 @@ class AsgiSite:
 
 def start(directory: Path, persons: list[str]) -> exchange_country.Country:
     text = (exchange_country.HERE / "topology.toml").read_text(encoding="utf-8") + EXTRA
-    narrow, exchange_country.free_base = exchange_country.free_base, free_base  # eight members need a wider port range
-    try:
-        running = exchange_country.Country(directory, topology_text=text)
-    finally:
-        exchange_country.free_base = narrow
+    running = exchange_country.Country(directory, topology_text=text)
     people = StaticPersons({code: person_record(code) for code in persons})
     issuer = running.plan.app_url("IDP", "identity") or ""
     provider = open_provider(make_engine(f"sqlite:///{directory / 'idp-app.sqlite'}"), issuer, people, IdentitySettings(scrypt_n=2**10))

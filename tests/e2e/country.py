@@ -6,9 +6,7 @@ becoming an offer at SIB), and the parents of two of them enrolled at the identi
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,21 +18,9 @@ from typing import Any, Callable
 
 import orjson
 
+from tenfold.exchange.ports import free_base
+
 PERSONS, SEED, DAYS = 3000, 3, 20
-
-
-def free_base() -> int:
-    """A base port with the 130 ports above it free (the port plan's range for the demo topology)."""
-    for _ in range(200):
-        base = random.randrange(20000, 30000, 10)
-        try:
-            for port in range(base, base + 130):
-                with socket.socket() as check:
-                    check.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free port range")
 
 
 def poll(what: str, check: Callable[[], Any], timeout: float, every: float = 0.3) -> Any:

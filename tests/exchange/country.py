@@ -5,9 +5,7 @@ TLS on loopback. Tests call it with plain HTTP like any member application would
 from __future__ import annotations
 
 import asyncio
-import random
 import shutil
-import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,24 +24,10 @@ from tenfold.exchange.signing import Signer
 from tenfold.settings import DEMO_TOPOLOGY
 from tenfold.storage import make_engine
 from tenfold.topology import load
+from tenfold.exchange.ports import free_base
 
 HERE = Path(__file__).parent
 T = TypeVar("T")
-
-
-def free_base() -> int:
-    """A base port with the 60 ports above it free (the port plan's range for this country),
-    below the kernel's ephemeral range so that outgoing connections do not take them meanwhile."""
-    for _ in range(200):
-        base = random.randrange(10000, 30000, 10)
-        try:
-            for port in range(base, base + 60):
-                with socket.socket() as check:
-                    check.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free port range")
 
 
 def write_topology(directory: Path, text: str | None = None) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from sqlalchemy import Engine, text
 
 from tenfold.settings import DEMO_TOPOLOGY
 from tenfold.storage import make_engine
+from tenfold.exchange.ports import free_base
 
 ROOT = Path(__file__).resolve().parents[2]
 LEFT_OUT = ("DEMO/GOV/IDP", "DEMO/GOV/CONSENT")
@@ -73,21 +73,6 @@ def reduced_topology(directory: Path) -> Path:
     path = directory / "topology.toml"
     path.write_text("".join(kept), encoding="utf-8")
     return path
-
-
-def free_base(span: int = 140) -> int:
-    import random
-
-    for _ in range(200):
-        base = random.randrange(20000, 30000, 10)
-        try:
-            for port in range(base, base + span):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free port range")
 
 
 @dataclass

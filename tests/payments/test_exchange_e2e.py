@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Iterator
 import pytest
 
 from tenfold.cli.exchange import http
+from tenfold.exchange.ports import free_base
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = """
@@ -29,30 +29,13 @@ income_below = "12000.00"
 """
 
 
-def _free_base(span: int = 200) -> int:
-    for _attempt in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + span > 60000:
-            continue
-        try:
-            for port in range(base, base + span):
-                with socket.socket() as check:
-                    check.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free range of ports")
-
-
 @pytest.fixture(scope="module")
 def country(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:  # type: ignore[type-arg]
     from tenfold.settings import get_settings
 
     var = tmp_path_factory.mktemp("country") / "var"
     saved = {k: os.environ.get(k) for k in ("TENFOLD_VAR_DIR", "TENFOLD_EXCHANGE_BASE_PORT", "TENFOLD_BANKS_STATEMENT_INTERVAL_SECONDS")}
-    os.environ.update({"TENFOLD_VAR_DIR": str(var), "TENFOLD_EXCHANGE_BASE_PORT": str(_free_base()),
+    os.environ.update({"TENFOLD_VAR_DIR": str(var), "TENFOLD_EXCHANGE_BASE_PORT": str(free_base()),
                        "TENFOLD_BANKS_STATEMENT_INTERVAL_SECONDS": "2"})
     get_settings.cache_clear()
     subprocess.run([sys.executable, "-m", "tenfold.cli", "country", "generate", "--persons", "3000", "--json"], check=True,
@@ -71,7 +54,7 @@ def country(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:  # type
             except TenfoldError:
                 if started or attempt == 2:
                     raise
-                os.environ["TENFOLD_EXCHANGE_BASE_PORT"] = str(_free_base())
+                os.environ["TENFOLD_EXCHANGE_BASE_PORT"] = str(free_base())
     finally:
         for key, value in saved.items():
             if value is None:

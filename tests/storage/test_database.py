@@ -56,3 +56,32 @@ def test_naive_timestamps_are_refused(sqlite_url: str) -> None:
     with pytest.raises(Exception, match="timezone-aware"):
         with engine.begin() as connection:
             connection.execute(stamps.insert().values(id=1, at=datetime(2026, 5, 1)))
+
+
+def _migrate_when_released(url: str, start, failures) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(url)
+    start.wait()
+    try:
+        migrate(engine)
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the test
+        failures.put(repr(error))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_processes_that_start_together_migrate_one_database_once(any_database_url: str, round_: int) -> None:
+    """A member's processes start together; all may find the version table missing at once."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    start, failures = context.Event(), context.Queue()
+    workers = [context.Process(target=_migrate_when_released, args=(any_database_url, start, failures)) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0] * len(workers)
+    assert failures.empty(), failures.get()
+    assert "outbox" in inspect(make_engine(any_database_url)).get_table_names()

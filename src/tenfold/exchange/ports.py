@@ -72,3 +72,34 @@ class PortPlan:
             return override.rstrip("/")
         port = ports.app_ports.get(app)
         return f"http://127.0.0.1:{port}" if port else None
+
+
+def _ephemeral_start() -> int:
+    """Where the kernel's range for outgoing connections begins (Linux; 32768 elsewhere)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as ports:
+            return int(ports.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_base(span: int = 200, host: str = "127.0.0.1") -> int:
+    """A base port with ``span`` free ports above it, for a country started by tests and benchmarks.
+
+    Chosen below the kernel's ephemeral range: there an outgoing connection may take a port
+    meanwhile, and a probe of a port nobody listens on yet can connect to itself (TCP
+    simultaneous open) and hold the port the server is about to bind."""
+    import random
+    import socket
+
+    top = min(_ephemeral_start(), 61000) - span
+    for _attempt in range(200):
+        base = random.randrange(10000, max(10001, top), 10)
+        try:
+            for port in range(base, base + span):
+                with socket.socket() as probe:
+                    probe.bind((host, port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError(f"no {span} free ports in a row below {top + span}")

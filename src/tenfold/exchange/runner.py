@@ -4,6 +4,7 @@ together; the runtime addresses are written to ``var/runtime.json``."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -55,7 +56,9 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own loopback URLs
             return bool(response.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException):
+        # HTTPException: a garbled answer, e.g. a probe of a port nobody listens on yet that
+        # connected to itself and read its own request back; not healthy yet, ask again.
         return False
 
 

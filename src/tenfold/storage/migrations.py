@@ -7,11 +7,17 @@ block is what lets a ministry adopt one building block alone (ARCHITECTURE.md, i
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData, text
+
+# pg_advisory_xact_lock key shared by every block's migrations ("tenfold" in ASCII).
+MIGRATION_LOCK = 0x74656E666F6C64
 
 
 def _config(script_location: Path, version_table: str) -> Config:
@@ -24,9 +30,33 @@ def _config(script_location: Path, version_table: str) -> Config:
 def upgrade(engine: Engine, script_location: Path, version_table: str, revision: str = "head") -> None:
     """Bring a building block's tables in ``engine`` up to ``revision``."""
     config = _config(script_location, version_table)
-    with engine.begin() as connection:
+    with _one_migrator(engine), engine.begin() as connection:
+        _lock_postgres(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextmanager
+def _one_migrator(engine: Engine) -> Iterator[None]:
+    """One process at a time migrates a SQLite file: several processes of a member start
+    together, and two that both find no version table would both create it (the second fails).
+    SQLite runs DDL outside the driver's transaction, so its locking does not cover this."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrating", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _lock_postgres(connection: Connection) -> None:
+    """On PostgreSQL the same, for processes on any host: a lock held until this migration commits."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def run_migrations(target_metadata: MetaData) -> None:
