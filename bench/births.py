@@ -55,7 +55,11 @@ def _mothers(pop: str, today: date, count: int) -> list[str]:
                 found.append(person["ID"])
         page += 1
     if not found:
-        raise RuntimeError("no woman of 18 to 45 in the population register; generate a country first")
+        from tenfold.errors import TenfoldError
+        from tenfold.i18n import _
+
+        # No woman of 18 to 45 in the register: in practice, no country was generated.
+        raise TenfoldError(_("no country has been generated in {place} yet; run: tenfold country generate --persons N").format(place=pop))
     return [found[i % len(found)] for i in range(count)]
 
 

@@ -60,7 +60,7 @@ def _prepare(pop: str, sib: str, users: int, per_user: int) -> dict[str, list[di
     children: set[str] = set()
     for month in range(per_user):
         for mother in mothers:
-            child, _committed = births._register(pop, mother, today - timedelta(days=31 * month), 999 - n // 7, n)
+            child, _committed = births._register(pop, mother, today - timedelta(days=31 * month), n)
             children.add(child)
             n += 1
     _handled(sib, after, children, time.monotonic() + 300)

@@ -45,7 +45,7 @@ def _one_migrator(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrating", "a+b") as lock:
+    with open(f"{database}.migration-lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
