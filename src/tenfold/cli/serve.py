@@ -165,7 +165,7 @@ def serve_central() -> None:
     expiry = exchange_settings().conf_expiry_seconds or topology.central.configuration_expiry_seconds
     central = Central(engine, topology, Path(settings.topology), Signer(*pki.load_pair(pki.central_dir(), "sign")),
                       anchor.ca_pem, plan.central_url, expiry)
-    _uvicorn(central_app(central), plan.base, "127.0.0.1")
+    _uvicorn(central_app(central), plan.base, plan.host)   # the exchange host: 127.0.0.1 unless multi-host
 
 
 @app.command("gateway", hidden=True)
@@ -265,7 +265,7 @@ def run_country(member_code: str | None) -> None:
 
     settings = get_settings()
     topology = load(settings.topology)
-    members = topology.members if member_code is None else [topology.member(member_code)]
+    members = topology.members if member_code is None else [topology.member(code.strip()) for code in member_code.split(",")]
     plan, stages = _plan_processes(topology, members, with_central=member_code is None)
     pki = PkiDirectory(settings.var_dir.resolve() / "pki")
     if member_code is not None and not pki.anchor_file.is_file():
@@ -290,7 +290,7 @@ def run_country(member_code: str | None) -> None:
 
 
 @app.callback(invoke_without_command=True)
-def serve(ctx: typer.Context, member: Optional[str] = typer.Option(None, "--member", help="Run only this member (multi-host).")) -> None:
+def serve(ctx: typer.Context, member: Optional[str] = typer.Option(None, "--member", help="Run only this member, or these (POP,TAX), on this host (multi-host).")) -> None:
     """Run the whole country (or one member with --member); Ctrl-C stops it."""
     if ctx.invoked_subcommand is None:
         run_country(member)
