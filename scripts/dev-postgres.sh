@@ -2,6 +2,7 @@
 # Start or stop a throwaway PostgreSQL server for the tests marked `postgres`.
 #   scripts/dev-postgres.sh start   -> prints the URL to export as TENFOLD_TEST_POSTGRES_URL
 #   scripts/dev-postgres.sh stop
+#   scripts/dev-postgres.sh restart  -> a fast restart (the fault tests restart a server of their own)
 # Runs as the `postgres` user when started as root (initdb refuses to run as root).
 set -euo pipefail
 PORT=${TENFOLD_PG_PORT:-54329}
@@ -25,8 +26,11 @@ case "${1:-start}" in
       -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200" start >/dev/null
     echo "postgresql+psycopg://tenfold@127.0.0.1:$PORT/postgres"
     ;;
+  restart)
+    as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -m fast -w restart >/dev/null
+    ;;
   stop)
     as_owner "$PGBIN/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1 || true
     ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart" >&2; exit 2 ;;
 esac

@@ -83,14 +83,14 @@ class World:
     runtime: dict[str, Any] | None = None
 
     @classmethod
-    def start(cls, directory: Path, persons: int = 2500, seed: int = 7) -> World:
+    def start(cls, directory: Path, persons: int = 2500, seed: int = 7, extra_env: dict[str, str] | None = None) -> World:
         var = directory / "var"
         env = {**os.environ, "TENFOLD_VAR_DIR": str(var), "TENFOLD_TOPOLOGY": str(reduced_topology(directory)),
                "TENFOLD_EXCHANGE_BASE_PORT": str(free_base()), "TENFOLD_EXCHANGE_POLL_SECONDS": "0.1",
                "TENFOLD_EXCHANGE_PUSH_BACKOFF_SECONDS": "0.2", "TENFOLD_EXCHANGE_PUSH_BACKOFF_MAX_SECONDS": "1",
                "TENFOLD_EXCHANGE_PUSH_MAX_ATTEMPTS": "1000", "TENFOLD_LIFE_POLL_SECONDS": "0.2",
                "TENFOLD_LIFE_BACKOFF_SECONDS": "0.2", "TENFOLD_LIFE_BACKOFF_MAX_SECONDS": "0.5", "TENFOLD_LIFE_MAX_ATTEMPTS": "4",
-               "TENFOLD_LIFE_OPENCRVS_SECRET": SECRET, "TENFOLD_BANKS_WORKER_INTERVAL_SECONDS": "0.2"}
+               "TENFOLD_LIFE_OPENCRVS_SECRET": SECRET, "TENFOLD_BANKS_WORKER_INTERVAL_SECONDS": "0.2", **(extra_env or {})}
         world = cls(directory, env)
         world.cli("country", "generate", "--persons", str(persons), "--seed", str(seed), "--days", "120")
         world.process = subprocess.Popen([sys.executable, "-m", "tenfold.cli.serve"], env=env, cwd=ROOT,
@@ -145,6 +145,9 @@ class World:
                             headers={"X-Road-Client": PORTAL, "X-Road-UserId": user, **headers})
 
     def engine(self, code: str) -> Engine:
+        template = self.env.get("TENFOLD_DATABASE_URL_TEMPLATE")   # a country on PostgreSQL (tests/faults)
+        if template:
+            return make_engine(template.replace("{member}", code.lower()))
         return make_engine(f"sqlite:///{Path(self.env['TENFOLD_VAR_DIR']) / (code.lower() + '.sqlite')}")
 
     def records(self, code: str, registry: str, where: str = "", **params: Any) -> list[dict[str, Any]]:
