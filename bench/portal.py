@@ -3,31 +3,65 @@ their offer page and confirm it, against the running country (``tenfold serve``)
 application called directly (no portal, no exchange) as the baseline in the same run.
 
 Preparing (not measured): the benchmark plays POP's front office as ``tenfold bench births``
-does, registering births to ``users`` women of the country until each has offers waiting at SIB;
-each woman is signed in to the portal by creating her session in the portal's session store,
-exactly the row its OpenID Connect callback writes (the sign-in itself is ``tenfold bench login``).
-Each user's offers are split in two: the first half is confirmed straight at SIB's application
-(the baseline), the second through the portal (offer page, then the confirm form, which goes
-through the portal's gateway and SIB's to SIB). Every confirmation is a first one (an offer is
-confirmed once); the run ends when the offers are used up or ``seconds`` have passed.
+does, registering births (from eight desks at once) to women of the country until enough offers
+wait at SIB for both phases to run their full time (``--offers``; by default
+``users * seconds * OFFERS_PER_USER_SECOND`` for each phase). Offers prepared by an earlier run
+and still open are used first (they are kept in ``var/bench/portal-offers.json``), so repeated
+runs register only what is missing. Each resident is signed in to the portal by creating her
+session in the portal's session store, exactly the row its OpenID Connect callback writes (the
+sign-in itself is ``tenfold bench login``).
+
+Measuring: ``users`` workers at once, each taking the next resident from a shared queue and
+answering her offers one after the other (the offer page, then the confirm form, as a browser
+sends them): the baseline phase confirms straight at SIB's application, the portal phase through
+the portal (and the portal's gateway and SIB's). Every confirmation is a first one (an offer is
+confirmed once). A phase ends after its seconds, or earlier when its offers run out: then the
+result says so (``offers_ran_out``) and its figures cover only ``seconds_measured``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'name="(recipient|iban)" value="([^"]*)"')
+OFFERS_PER_USER_SECOND = 1.5   # enough for both phases at well over today's rates; what is left is kept for the next run
+BIRTHS_PER_MOTHER = 4          # one a month, so that each is a family decision of its own
+OPEN = ("proposed", "notified")
 
 
 def _quantile(values: list[float], q: float) -> float | None:
     found = sorted(values)
     return round(found[min(len(found) - 1, int(q * len(found)))], 1) if found else None
+
+
+def _kept_file() -> Path:
+    from tenfold.settings import get_settings
+
+    return get_settings().var_dir.resolve() / "bench" / "portal-offers.json"
+
+
+def _kept() -> dict[str, Any]:
+    try:
+        return dict(orjson.loads(_kept_file().read_bytes()))
+    except (OSError, orjson.JSONDecodeError):
+        return {"mothers": [], "used": []}
+
+
+def _keep(mothers: list[str], used: list[str]) -> None:
+    path = _kept_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps({"mothers": mothers, "used": used}))
 
 
 def _handled(sib: str, after: int, children: set[str], deadline: float) -> int:
@@ -39,7 +73,7 @@ def _handled(sib: str, after: int, children: set[str], deadline: float) -> int:
         cursor = after
         while True:
             _status, _h, answer = http("GET", f"{sib}/journeys?after={cursor}&limit=1000")
-            done.update(j["subject"] for j in answer["journeys"] if j["state"] == "processed" and j["subject"] in children)
+            done.update(j["subject"] for j in answer["journeys"] if j["state"] in ("processed", "error") and j["subject"] in children)
             if len(answer["journeys"]) < 1000:
                 break
             cursor = answer["journeys"][-1]["event"]
@@ -47,33 +81,64 @@ def _handled(sib: str, after: int, children: set[str], deadline: float) -> int:
     return len(done)
 
 
-def _prepare(pop: str, sib: str, users: int, per_user: int) -> dict[str, list[dict[str, Any]]]:
-    """Births for mothers until ``users`` of them have ``per_user`` open offers with a known account.
-    One birth a month for each mother (births of one month make one family decision, as twins do)."""
+def _waiting(sib: str, mothers: list[str], today: date) -> dict[str, list[dict[str, Any]]]:
+    """Each mother's offers that she can confirm now (open, before the deadline, an account known)."""
+    from tenfold.cli.exchange import http
+
+    def open_offers(mother: str) -> list[dict[str, Any]]:
+        _status, _h, found = http("GET", f"{sib}/offers?personId={mother}")
+        return [o for o in found["offers"] if o["state"] in OPEN and o["iban"] and o["addressee"] == mother
+                and date.fromisoformat(o["deadline"]) >= today]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = dict(zip(mothers, pool.map(open_offers, mothers)))
+    return {m: o for m, o in found.items() if o}
+
+
+def _register_births(pop: str, sib: str, mothers: list[str], today: date) -> None:
+    """``BIRTHS_PER_MOTHER`` births to each mother, one a month, from eight desks; then wait for SIB."""
+    from tenfold.cli.bench import load
+
+    births = load("births")
+    after = births._latest_event(sib)
+    jobs = [(mother, month, n) for n, (month, mother) in enumerate((m, x) for m in range(BIRTHS_PER_MOTHER) for x in mothers)]
+    with ThreadPoolExecutor(max_workers=8) as pool:   # POP's front office has several desks
+        children = set(pool.map(lambda j: births._register(pop, j[0], today - timedelta(days=31 * j[1]), j[2])[0], jobs))
+    _handled(sib, after, children, time.monotonic() + 60 + len(children) / 5)
+
+
+def _prepare(pop: str, sib: str, needed: int) -> dict[str, list[dict[str, Any]]]:
+    """Residents with open offers, ``needed`` offers in all: kept ones first, then new births."""
     from tenfold.cli.bench import load
     from tenfold.cli.exchange import http
 
-    births = load("births")
     today = date.fromisoformat(http("GET", sib + "/status")[2]["today"])
-    mothers = list(dict.fromkeys(births._mothers(pop, today, users * 3)))[: users + users // 2]
-    after, n = births._latest_event(sib), 0
-    children: set[str] = set()
-    for month in range(per_user):
-        for mother in mothers:
-            child, _committed = births._register(pop, mother, today - timedelta(days=31 * month), n)
-            children.add(child)
-            n += 1
-    _handled(sib, after, children, time.monotonic() + 300)
-    waiting: dict[str, list[dict[str, Any]]] = {}
-    for mother in mothers:
-        _status, _h, found = http("GET", f"{sib}/offers?personId={mother}")
-        for offer in found["offers"]:
-            if offer["state"] in ("proposed", "notified") and offer["iban"] and offer["addressee"] == mother:
-                waiting.setdefault(mother, []).append(offer)
-    chosen = dict(sorted(waiting.items(), key=lambda kv: -len(kv[1]))[:users])
-    if len(chosen) < users or min(len(v) for v in chosen.values()) < 2:
-        raise RuntimeError(f"only {len(chosen)} residents have two offers or more waiting; is SIB's worker running?")
-    return chosen
+    kept = _kept()
+    waiting = _waiting(sib, kept["mothers"], today)
+    used = set(kept["used"])
+    missing = needed - sum(len(o) for o in waiting.values())
+    if missing > 0:
+        count = math.ceil(missing / BIRTHS_PER_MOTHER * 1.2)   # a few births end in the exception queue, not an offer
+        candidates = load("births")._mothers(pop, today, len(used) + count * 2)
+        fresh = [m for m in dict.fromkeys(candidates) if m not in used][:count]
+        _register_births(pop, sib, fresh, today)
+        used.update(fresh)
+        waiting.update(_waiting(sib, fresh, today))
+    _keep(sorted(waiting), sorted(used))
+    if sum(len(o) for o in waiting.values()) < min(needed, 2):
+        raise RuntimeError("too few offers are waiting at SIB; is SIB's worker running?")
+    return waiting
+
+
+def _split(waiting: dict[str, list[dict[str, Any]]], direct_share: float) -> tuple[list[tuple[str, list[dict[str, Any]]]], ...]:
+    """The residents of the baseline and of the portal phase (each resident in one phase only)."""
+    residents = sorted(waiting.items())
+    total, taken, direct = sum(len(o) for _p, o in residents), 0, []
+    while residents and taken < total * direct_share:
+        person, offers = residents.pop()
+        direct.append((person, offers))
+        taken += len(offers)
+    return direct, residents
 
 
 def _sessions(residents: list[str]) -> dict[str, str]:
@@ -85,98 +150,140 @@ def _sessions(residents: list[str]) -> dict[str, str]:
     return {person: portal.sessions.sign_in(None, CITIZEN, person, "Bench Resident", []).token for person in residents}
 
 
-class Timings:
-    def __init__(self) -> None:
+class Phase:
+    """One phase's queue of residents and what it measured."""
+
+    def __init__(self, residents: list[tuple[str, list[dict[str, Any]]]], seconds: float) -> None:
+        self.queue = list(reversed(residents))
+        self.seconds = seconds
         self.page: list[float] = []
         self.confirm: list[float] = []
         self.failures: list[str] = []
         self.requests = 0
+        self.ran_out = False
+        self.started = self.stop = self.ended = 0.0
+
+    def begin(self) -> None:
+        self.started = time.monotonic()
+        self.stop = self.started + self.seconds
+
+    def next_resident(self) -> tuple[str, list[dict[str, Any]]] | None:
+        if time.monotonic() >= self.stop:
+            return None
+        if not self.queue:
+            self.ran_out = True
+            return None
+        return self.queue.pop()
+
+    def timed_out(self) -> bool:
+        return time.monotonic() >= self.stop
+
+    def measured(self) -> float:
+        return self.ended - self.started
 
 
-async def _direct(http: Any, sib: str, person: str, offers: list[dict[str, Any]], timings: Timings, stop: float) -> None:
+async def _direct(http: Any, sib: str, phase: Phase) -> None:
     """The baseline: SIB's application read and confirmed directly, as the portal's gateway would forward it."""
-    headers = {"X-Road-UserId": person, "X-Road-Client": "DEMO/GOV/PORTAL/portal"}
-    for offer in offers:
-        if time.monotonic() > stop:
-            return
-        started = time.perf_counter()
-        async with http.get(f"{sib}/offers/{offer['id']}", headers=headers) as response:
-            await response.read()
-        timings.page.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        async with http.post(f"{sib}/offers/{offer['id']}/confirm", json={"recipient": offer["recipient"], "iban": offer["iban"]},
-                             headers={**headers, "Idempotency-Key": f"bench-{offer['id']}"}) as response:
-            await response.read()
-            ok = response.status == 200
-        timings.confirm.append((time.perf_counter() - started) * 1000)
-        timings.requests += 2
-        if not ok:
-            timings.failures.append(f"direct confirm {response.status}")
-
-
-async def _portal(aiohttp: Any, portal: str, token: str, offers: list[dict[str, Any]], timings: Timings, stop: float) -> None:
-    """One signed-in resident: the offer page, then its confirm form (as a browser posts it)."""
-    async with aiohttp.ClientSession(cookies={"tenfold-portal": token}, connector=aiohttp.TCPConnector(limit=4)) as http:
+    while (resident := phase.next_resident()) is not None:
+        person, offers = resident
+        headers = {"X-Road-UserId": person, "X-Road-Client": "DEMO/GOV/PORTAL/portal"}
         for offer in offers:
-            if time.monotonic() > stop:
+            if phase.timed_out():
                 return
             started = time.perf_counter()
-            async with http.get(f"{portal}/offers/{offer['id']}", allow_redirects=False) as response:
-                page, status = await response.text(), response.status
-            timings.page.append((time.perf_counter() - started) * 1000)
-            token_found, shown = TOKEN.search(page), dict(HIDDEN.findall(page))
-            if status != 200 or not token_found:
-                timings.failures.append(f"offer page {status}")
-                continue
-            form = {"csrf_token": token_found.group(1), **shown}
-            started = time.perf_counter()
-            async with http.post(f"{portal}/offers/{offer['id']}/confirm", data=form, allow_redirects=False,
-                                 headers={"Origin": portal}) as response:
+            async with http.get(f"{sib}/offers/{offer['id']}", headers=headers) as response:
                 await response.read()
-                ok = response.status == 303 and response.headers.get("Location", "").endswith("/confirmed")
-            timings.confirm.append((time.perf_counter() - started) * 1000)
-            timings.requests += 2
+            phase.page.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            async with http.post(f"{sib}/offers/{offer['id']}/confirm", json={"recipient": offer["recipient"], "iban": offer["iban"]},
+                                 headers={**headers, "Idempotency-Key": f"bench-{offer['id']}"}) as response:
+                await response.read()
+                ok = response.status == 200
+            phase.confirm.append((time.perf_counter() - started) * 1000)
+            phase.requests += 2
             if not ok:
-                timings.failures.append(f"portal confirm {response.status}")
+                phase.failures.append(f"direct confirm {response.status}")
 
 
-async def _measure(portal: str, sib: str, waiting: dict[str, list[dict[str, Any]]], tokens: dict[str, str], seconds: float) -> dict[str, Any]:
+async def _portal(aiohttp: Any, portal: str, tokens: dict[str, str], phase: Phase) -> None:
+    """One browser after another: a signed-in resident's offer pages, then their confirm forms."""
+    while (resident := phase.next_resident()) is not None:
+        person, offers = resident
+        async with aiohttp.ClientSession(cookies={"tenfold-portal": tokens[person]}, connector=aiohttp.TCPConnector(limit=4)) as http:
+            for offer in offers:
+                if phase.timed_out():
+                    return
+                await _portal_offer(http, portal, offer, phase)
+
+
+async def _portal_offer(http: Any, portal: str, offer: dict[str, Any], phase: Phase) -> None:
+    started = time.perf_counter()
+    async with http.get(f"{portal}/offers/{offer['id']}", allow_redirects=False) as response:
+        page, status = await response.text(), response.status
+    phase.page.append((time.perf_counter() - started) * 1000)
+    phase.requests += 1
+    token_found, shown = TOKEN.search(page), dict(HIDDEN.findall(page))
+    if status != 200 or not token_found:
+        phase.failures.append(f"offer page {status}")
+        return
+    form = {"csrf_token": token_found.group(1), **shown}
+    started = time.perf_counter()
+    async with http.post(f"{portal}/offers/{offer['id']}/confirm", data=form, allow_redirects=False,
+                         headers={"Origin": portal}) as response:
+        await response.read()
+        ok = response.status == 303 and response.headers.get("Location", "").endswith("/confirmed")
+    phase.confirm.append((time.perf_counter() - started) * 1000)
+    phase.requests += 1
+    if not ok:
+        phase.failures.append(f"portal confirm {response.status}")
+
+
+async def _measure(portal: str, sib: str, users: int, direct: Phase, through: Phase, tokens: dict[str, str]) -> None:
     import aiohttp
 
-    results = {}
-    halves = {p: (o[: len(o) // 2], o[len(o) // 2:]) for p, o in waiting.items()}
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=len(waiting) * 2)) as http:
-        direct, started = Timings(), time.monotonic()
-        await asyncio.gather(*(_direct(http, sib, p, halves[p][0], direct, started + seconds) for p in waiting))
-        results["direct"] = (direct, time.monotonic() - started)
-    through, started = Timings(), time.monotonic()
-    await asyncio.gather(*(_portal(aiohttp, portal, tokens[p], halves[p][1], through, started + seconds) for p in waiting))
-    results["portal"] = (through, time.monotonic() - started)
-    return results
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=users * 2)) as http:
+        direct.begin()
+        await asyncio.gather(*(_direct(http, sib, direct) for _user in range(users)))
+        direct.ended = time.monotonic()
+    through.begin()
+    await asyncio.gather(*(_portal(aiohttp, portal, tokens, through) for _user in range(users)))
+    through.ended = time.monotonic()
+
+
+def _figures(phase: Phase) -> dict[str, Any]:
+    seconds = phase.measured()
+    return {
+        "confirm_p50_ms": _quantile(phase.confirm, 0.5), "confirm_p95_ms": _quantile(phase.confirm, 0.95),
+        "offer_page_p50_ms": _quantile(phase.page, 0.5), "offer_page_p95_ms": _quantile(phase.page, 0.95),
+        "requests_per_s": round(phase.requests / seconds, 1) if seconds else None, "confirmations": len(phase.confirm),
+        "confirmations_per_s": round(len(phase.confirm) / seconds, 1) if seconds else None,
+        "seconds_measured": round(seconds, 1), "offers_ran_out": phase.ran_out,
+        "failures": len(phase.failures), "failure_kinds": sorted(set(phase.failures))[:5],
+    }
 
 
 def run(users: int = 50, seconds: float = 20.0, offers: int | None = None) -> dict[str, Any]:
     from tenfold.cli.bench import load
 
-    per_user = max(2, (offers or users * 4) // users)
+    needed = offers or math.ceil(users * seconds * OFFERS_PER_USER_SECOND * 2)
     with ExitStack() as stack:
         state = load("births")._country(stack)
         apps = {m["code"]: m["apps"] for m in state["members"]}
         pop, sib, portal = apps["POP"]["registry"], apps["SIB"]["lifeevents"], apps["PORTAL"]["portal"]
         prepared = time.monotonic()
-        waiting = _prepare(pop, sib, users, per_user)
-        tokens = _sessions(list(waiting))
+        waiting = _prepare(pop, sib, needed)
+        to_sib, to_portal = _split(waiting, 0.5)
+        tokens = _sessions([person for person, _o in to_portal])
         prepared = time.monotonic() - prepared
-        measured = asyncio.run(_measure(portal, sib, waiting, tokens, seconds))
-    (direct, direct_s), (through, through_s) = measured["direct"], measured["portal"]
+        direct, through = Phase(to_sib, seconds), Phase(to_portal, seconds)
+        asyncio.run(_measure(portal, sib, users, direct, through, tokens))
+    ours, baseline = _figures(through), _figures(direct)
+    complete = not (through.ran_out or direct.ran_out)
     return {
-        "users": users, "offers": sum(len(o) for o in waiting.values()), "seconds_preparing": round(prepared, 1),
-        "confirm_p50_ms": _quantile(through.confirm, 0.5), "confirm_p95_ms": _quantile(through.confirm, 0.95),
-        "offer_page_p50_ms": _quantile(through.page, 0.5), "offer_page_p95_ms": _quantile(through.page, 0.95),
-        "requests_per_s": round(through.requests / through_s, 1) if through_s else None, "confirmations": len(through.confirm),
-        "seconds_measured": round(through_s, 1), "failures": len(through.failures), "failure_kinds": sorted(set(through.failures))[:5],
-        "baseline_confirm_p50_ms": _quantile(direct.confirm, 0.5), "baseline_confirm_p95_ms": _quantile(direct.confirm, 0.95),
-        "baseline_offer_p95_ms": _quantile(direct.page, 0.95),
-        "baseline_requests_per_s": round(direct.requests / direct_s, 1) if direct_s else None,
-        "baseline_failures": len(direct.failures), "goal_confirm_p95_ms": 300,
+        "users": users, "seconds_requested": seconds, "offers_prepared": sum(len(o) for o in waiting.values()),
+        "residents": len(waiting), "seconds_preparing": round(prepared, 1), **ours,
+        **{f"baseline_{k}": v for k, v in baseline.items()}, "goal_confirm_p95_ms": 300,
+        "complete": complete,
+        "note": "measured for the requested seconds" if complete else
+                "offers ran out before the requested seconds: the figures cover seconds_measured only; prepare more with --offers",
     }
