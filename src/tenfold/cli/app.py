@@ -66,6 +66,9 @@ def _register() -> None:
     from tenfold.cli import demo
 
     app.command("demo")(demo.demo)
+    from tenfold.cli import cluster
+
+    app.add_typer(cluster.app, name="cluster")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

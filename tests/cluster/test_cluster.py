@@ -1,0 +1,158 @@
+"""The country across hosts: ``tenfold cluster up --hosts 3`` on PostgreSQL (its own host), a
+generated country, a birth registered at POP's front office on one host and its offer stored at
+SIB on another, a person read from SIB's host through both gateways, and a member's
+application out of reach from another host. Needs root and ``ip netns`` (CI runs as root)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+import pytest
+from sqlalchemy import text
+
+from tenfold.cluster import netns
+from tenfold.cluster.netns import OnHost
+from tenfold.storage import make_engine
+from tests.lifeevents.country import FRONT_OFFICE, ROOT, reduced_topology, until
+
+REASON = netns.unavailable()
+pytestmark = [pytest.mark.cluster, pytest.mark.skipif(REASON is not None, reason=f"cluster tests: {REASON}")]
+NAME, SUBNET = "tft", "10.78.0.0/24"
+
+
+def _cli(env: dict[str, str], *arguments: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tenfold.cli", *arguments], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    directory = tmp_path_factory.mktemp("cluster")
+    env = {**os.environ, "TENFOLD_VAR_DIR": str(directory / "var"), "TENFOLD_TOPOLOGY": str(reduced_topology(directory)),
+           "TENFOLD_EXCHANGE_POLL_SECONDS": "0.1", "TENFOLD_LIFE_POLL_SECONDS": "0.2"}
+    env.pop("TENFOLD_DATABASE_URL_TEMPLATE", None)
+    _cli(env, "cluster", "down", "--name", NAME)   # a run that crashed before may have left it
+    started = _cli(env, "cluster", "up", "--hosts", "3", "--name", NAME, "--subnet", SUBNET, "--persons", "2000")
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        shown = _cli(env, "cluster", "status", "--json")
+        assert shown.returncode == 0, shown.stderr
+        state = orjson.loads(shown.stdout)
+        yield {"env": env, "state": state, "runtimes": {h["host"]: _runtime(env, h["host"]) for h in state["hosts"] if h["members"]}}
+    finally:
+        stopped = _cli(env, "cluster", "down")
+    assert stopped.returncode == 0, stopped.stderr
+    assert not any(netns.exists(f"{NAME}-{h['host']}") for h in state["hosts"]), "down left a namespace"
+    assert not netns.link_exists(f"{NAME}-br"), "down left the bridge"
+    assert not (Path(env["TENFOLD_VAR_DIR"]) / "cluster").exists(), "down left the state directory"
+
+
+def _runtime(env: dict[str, str], host: str) -> dict[str, Any]:
+    return orjson.loads((Path(env["TENFOLD_VAR_DIR"]) / "cluster" / "hosts" / host / "runtime.json").read_bytes())  # type: ignore[no-any-return]
+
+
+def _where(cluster: dict[str, Any], code: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The namespace, host and runtime entry of a member."""
+    for host in cluster["state"]["hosts"]:
+        if code in host["members"]:
+            member = next(m for m in cluster["runtimes"][host["host"]]["members"] if m["code"] == code)
+            return host["namespace"], host, member
+    raise AssertionError(f"{code} is on no host")
+
+
+def _http(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    from tenfold.cli.exchange import http
+
+    return http(method, url, body, headers)
+
+
+def _mother(pop: str) -> str:
+    answer = _http("GET", f"{pop}/data/persons/1.0?query.sex=F&query.status=alive&pageSize=1000", None, FRONT_OFFICE)[2]
+    today = date.today()
+    return next(p["ID"] for p in answer["results"] if 20 <= (today - date.fromisoformat(p["birthDate"])).days // 365 <= 40)
+
+
+def test_the_hosts_are_apart_and_postgres_is_on_its_own(cluster: dict[str, Any]) -> None:
+    hosts = {h["host"]: h for h in cluster["state"]["hosts"]}
+    assert set(hosts) == {"central", "db", "h1", "h2", "h3"}
+    assert len({h["address"] for h in hosts.values()}) == 5
+    pop_ns, _pop_host, _ = _where(cluster, "POP")
+    sib_ns, _sib_host, sib = _where(cluster, "SIB")
+    assert pop_ns != sib_ns
+    assert hosts["db"]["address"] in cluster["state"]["database"]
+    assert all(m["database_url"].startswith("postgresql+psycopg://tenfold@" + hosts["db"]["address"])
+               for runtime in cluster["runtimes"].values() for m in runtime["members"])
+
+
+def test_a_birth_at_pop_becomes_an_offer_at_sib_on_another_host(cluster: dict[str, Any]) -> None:
+    pop_ns, _h, pop = _where(cluster, "POP")
+    sib_ns, _h, sib = _where(cluster, "SIB")
+    with OnHost(pop_ns) as at_pop, OnHost(sib_ns) as at_sib:
+        mother = at_pop(_mother, pop["apps"]["registry"])
+        born = date.today().isoformat()
+        for serial in range(900, 999):
+            from tenfold.ids import isikukood
+
+            child = isikukood.generate(date.today(), "M", serial)
+            status, _headers, answer = at_pop(_http, "POST", pop["apps"]["registry"] + "/population/births", {
+                "birth": {"motherId": mother, "fatherId": None, "birthDate": born, "place": "Tartu", "multipleBirthSize": 1},
+                "child": {"ID": child, "firstName": "Cluster", "lastName": "Child", "sex": "M"}}, FRONT_OFFICE)
+            if status == 201:
+                break
+            assert status == 409, answer
+        offers = until(lambda: [o for o in at_sib(_http, "GET", f"{sib['apps']['lifeevents']}/offers?personId={mother}")[2]["offers"]
+                                if o["subject"] == child], 90, "the offer appears at SIB")
+    assert len(offers) == 1
+
+
+def test_a_person_is_read_from_sib_through_both_gateways(cluster: dict[str, Any]) -> None:
+    pop_ns, _h, pop = _where(cluster, "POP")
+    sib_ns, _h, sib = _where(cluster, "SIB")
+    with OnHost(pop_ns) as at_pop, OnHost(sib_ns) as at_sib:
+        person = at_pop(_mother, pop["apps"]["registry"])
+        status, headers, answer = at_sib(_http, "GET", sib["gateway_url"] + f"/r1/DEMO/GOV/POP/registry/registry/data/persons/1.0?query.ID={person}",
+                                         None, {"X-Road-Client": "DEMO/GOV/SIB/benefits"})
+    assert status == 200, answer
+    assert [p["ID"] for p in answer["results"]] == [person]
+    message = headers["X-Road-Id"]
+    template = cluster["state"]["database"]
+    for code in ("SIB", "POP"):   # the consumer's gateway and the provider's both logged the message
+        engine = make_engine(template.replace("{member}", code.lower()))
+        try:
+            with engine.connect() as connection:
+                logged = connection.execute(text("SELECT count(*) FROM exchange_messagelog WHERE message_id = :m"), {"m": message}).scalar()
+        finally:
+            engine.dispose()
+        assert logged and logged >= 2, f"{code}'s gateway did not log {message}"
+
+
+def _connects(address: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(3)
+        try:
+            probe.connect((address, port))
+        except OSError:
+            return False
+    return True
+
+
+def test_only_the_exchange_port_of_a_host_is_reachable_from_another(cluster: dict[str, Any]) -> None:
+    pop_ns, pop_host, pop = _where(cluster, "POP")
+    sib_ns, _h, _sib = _where(cluster, "SIB")
+    registry_port = int(pop["apps"]["registry"].rsplit(":", 1)[1])
+    gateway_port = int(pop["gateway_url"].rsplit(":", 1)[1])
+    exchange_port = int(pop["exchange_url"].rsplit(":", 1)[1])
+    with OnHost(sib_ns) as at_sib, OnHost(pop_ns) as at_pop:
+        assert at_pop(_connects, "127.0.0.1", registry_port), "the registry is not even up on its own host"
+        assert not at_sib(_connects, pop_host["address"], registry_port), "POP's registry is reachable from SIB's host"
+        assert not at_sib(_connects, pop_host["address"], gateway_port), "POP's gateway's member side is reachable from SIB's host"
+        assert not at_sib(_connects, "127.0.0.1", registry_port), "SIB's host shares POP's loopback"
+        assert at_sib(_connects, pop_host["address"], exchange_port), "POP's exchange port is not reachable from SIB's host"
