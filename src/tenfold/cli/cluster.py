@@ -72,3 +72,21 @@ def run_in(
     host = layout.host_of(where)
     argv = [os.path.join(os.path.dirname(sys.executable), "tenfold") if command[0] == "tenfold" else command[0], *command[1:]]
     os.execvpe("ip", netns.command(host.namespace, argv), host_env(layout, host))
+
+
+@app.command("balance")
+def balance(
+    listen: str = typer.Option(..., "--listen", help="HOST:PORT to accept connections on."),
+    backend: List[str] = typer.Option(..., "--backend", help="HOST:PORT of a backend; repeat for each."),
+) -> None:
+    """A TCP round-robin load balancer in front of several gateway nodes (TLS passes through)."""
+    import uvloop
+
+    from tenfold.cluster.balancer import address, serve
+
+    try:
+        where, targets = address(listen), [address(b) for b in backend]
+    except ValueError as error:
+        raise TenfoldError(_("not HOST:PORT: {value}").format(value=error)) from None
+    console.print(_("Balancing {listen} over {count} backends").format(listen=listen, count=len(targets)))
+    uvloop.run(serve(where, targets))

@@ -169,7 +169,11 @@ def serve_central() -> None:
 
 
 @app.command("gateway", hidden=True)
-def serve_gateway(member: str = typer.Option(..., "--member", help="Member code, e.g. POP.")) -> None:
+def serve_gateway(
+    member: str = typer.Option(..., "--member", help="Member code, e.g. POP."),
+    local_port: Optional[int] = typer.Option(None, "--local-port", min=1, max=65535, help="Instead of the port plan's (a second gateway node)."),
+    exchange_port: Optional[int] = typer.Option(None, "--exchange-port", min=1, max=65535, help="Instead of the port plan's (behind a load balancer)."),
+) -> None:
     """Run one member's gateway (both listeners and its workers)."""
     import logging
 
@@ -187,7 +191,7 @@ def serve_gateway(member: str = typer.Option(..., "--member", help="Member code,
     urls = {name: url for name in found.apps if (url := plan.app_url(found, name))}
     context = open_context(found.id, member_engine(found.code, settings), settings.var_dir.resolve(), exchange, urls)
     ports = plan.ports(found)
-    uvloop.run(serve(Gateway(context, ports.local_port, ports.exchange_port, exchange.host)))
+    uvloop.run(serve(Gateway(context, local_port or ports.local_port, exchange_port or ports.exchange_port, exchange.host)))
 
 
 @app.command("app", hidden=True)
