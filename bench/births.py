@@ -108,6 +108,7 @@ def _latest_event(sib: str) -> int:
 
 
 def run(count: int = 50, rate: float = 10.0) -> dict[str, Any]:
+    from tenfold.cli.bench import percentiles
     from tenfold.cli.exchange import http
 
     with ExitStack() as stack:
@@ -142,4 +143,5 @@ def run(count: int = 50, rate: float = 10.0) -> dict[str, Any]:
         "offer_max_ms": round(latencies[-1], 1), "offer_min_ms": round(latencies[0], 1),
         "offers_per_s": round(len(latencies) / span, 1) if span > 0 else None,
         "missing": count - len(latencies), "sib_status": {k: status[k] for k in ("events", "offers", "exceptions")},
+        "latency_percentiles_ms": {"birth to offer": percentiles(latencies)},
     }

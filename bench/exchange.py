@@ -33,6 +33,7 @@ import httptools
 import numpy as np
 import orjson
 
+from tenfold.cli.bench import PERCENTILES, percentiles
 from tenfold.exchange.ports import free_base
 
 PERSONS = 5000
@@ -140,7 +141,8 @@ async def _drive(port: int, requests: list[bytes], seconds: float, concurrency: 
     elapsed = time.perf_counter() - started
     ordered = np.sort(np.array(latencies)) * 1000
     return {"rps": round(len(latencies) / elapsed, 1), "p50_ms": round(float(np.percentile(ordered, 50)), 3),
-            "p99_ms": round(float(np.percentile(ordered, 99)), 3), "requests": len(latencies), "errors": errors}
+            "p99_ms": round(float(np.percentile(ordered, 99)), 3), "requests": len(latencies), "errors": errors,
+            "percentiles_ms": percentiles(list(ordered))}
 
 
 WRK_SCRIPT = """
@@ -157,6 +159,10 @@ done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(99), e.status, e.connect + e.read + e.write + e.timeout))
+  for _, p in ipairs({%(percentiles)s}) do
+    io.write(string.format("PCT %%g %%d\\n", p, latency:percentile(p)))
+  end
+  io.write(string.format("PCT 100 %%d\\n", latency.max))
 end
 """
 
@@ -165,7 +171,8 @@ def _wrk_script(directory: Path, name: str, path: str, headers: dict[str, str], 
     bodies = ",".join("'" + orjson.dumps({"query": {"content": {"ID": code}}}).decode() + "'" for code in codes)
     lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
     script = directory / f"{name}.lua"
-    script.write_text(WRK_SCRIPT % {"headers": lines, "bodies": bodies, "path": path, "offset": 0}, encoding="utf-8")
+    script.write_text(WRK_SCRIPT % {"headers": lines, "bodies": bodies, "path": path, "offset": 0,
+                                    "percentiles": ", ".join(f"{p:g}" for p in PERCENTILES if p < 100)}, encoding="utf-8")
     return script
 
 
@@ -179,8 +186,9 @@ def _wrk(port: int, script: Path, seconds: float, concurrency: int) -> dict[str,
         raise RuntimeError(f"wrk gave no result: {done.stdout[-500:]} {done.stderr[-500:]}")
     requests, micros, p50, p99, bad_status, failed = (int(v) for v in found[0][1:])
     errors = {k: v for k, v in (("non_2xx_3xx", bad_status), ("socket", failed)) if v}
+    distribution = {line.split()[1]: round(int(line.split()[2]) / 1000, 3) for line in done.stdout.splitlines() if line.startswith("PCT ")}
     return {"rps": round(requests / (micros / 1e6), 1), "p50_ms": round(p50 / 1000, 3), "p99_ms": round(p99 / 1000, 3),
-            "requests": requests, "errors": errors}
+            "requests": requests, "errors": errors, "percentiles_ms": distribution or None}
 
 
 def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
@@ -299,6 +307,9 @@ async def _phases(drive_direct: Any, drive_through: Any, seconds: float, concurr
         "requests": {"exchange": exchange_load["requests"] + exchange_one["requests"], "direct": direct_load["requests"] + direct_one["requests"]},
         "errors": {"exchange": {**exchange_load["errors"], **exchange_one["errors"]}, "direct": {**direct_load["errors"], **direct_one["errors"]}},
         "seconds_per_phase": seconds, "latency_concurrency": 1,
+        "latency_percentiles_ms": {"exchange, 1 connection": exchange_one["percentiles_ms"], "direct, 1 connection": direct_one["percentiles_ms"],
+                                   f"exchange, {concurrency} connections": exchange_load["percentiles_ms"],
+                                   f"direct, {concurrency} connections": direct_load["percentiles_ms"]},
         "cpu_ms_per_request": cpu,
         "load_average": {"before": load_before, "after": _load_average()},
         "path": "consumer gateway (SIB) -> mTLS, ECDSA-signed (batch signatures), hash-chained message log on both sides -> provider gateway (POP) -> registry",
