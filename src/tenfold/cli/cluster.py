@@ -90,3 +90,25 @@ def balance(
         raise TenfoldError(_("not HOST:PORT: {value}").format(value=error)) from None
     console.print(_("Balancing {listen} over {count} backends").format(listen=listen, count=len(targets)))
     uvloop.run(serve(where, targets))
+
+
+from tenfold.cli.bench import app as bench_app, load, report  # noqa: E402 - `tenfold bench scaleout` lives with the cluster
+
+
+@bench_app.command("scaleout")
+def bench_scaleout(
+    births: int = typer.Option(150, "--births", min=10, max=10_000, help="Births in the backlog of each phase."),
+    persons: int = typer.Option(2000, "--persons", min=500, max=1_000_000, help="Size of the generated country."),
+    seconds: float = typer.Option(10.0, "--seconds", min=1.0, max=600.0, help="Length of each gateway phase."),
+    concurrency: int = typer.Option(32, "--concurrency", min=1, max=1024, help="Connections of the gateway phases."),
+    generator: str = typer.Option("auto", "--generator", help="Load generator of the gateway phases: auto, wrk or python."),
+    parts: str = typer.Option("workers,gateways", "--parts", help="Which parts to run: workers, gateways or both."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """SIB's workers, one process vs two; POP's gateway, one process vs two behind a TCP balancer."""
+    if generator not in ("auto", "wrk", "python"):
+        raise TenfoldError(_("--generator must be auto, wrk or python"))
+    if not {p.strip() for p in parts.split(",")} <= {"workers", "gateways"}:
+        raise TenfoldError(_("--parts takes workers, gateways or both (comma-separated)"))
+    report("scaleout", load("scaleout").run(births=births, persons=persons, seconds=seconds, concurrency=concurrency,
+                                            generator=generator, parts=parts), as_json)
