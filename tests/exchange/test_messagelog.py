@@ -173,3 +173,30 @@ def test_a_log_that_cannot_be_written_fails_every_waiting_message(tmp_path: Path
     with engine.connect() as connection:
         assert connection.execute(select(messagelog)).first() is None
     assert opmon.name == "exchange_opmon"
+
+
+def test_entries_wait_for_another_writer_of_the_database_and_are_written_after_it(tmp_path: Path) -> None:
+    # The registry commits its usage log in the same SQLite file: the log waits for it (off the
+    # event loop, in short steps) and answers once its own entries are durable.
+    import sqlite3
+
+    path = tmp_path / "pop.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    async def scenario() -> None:
+        log = MessageLog(engine)
+        log.start()
+        other.execute("BEGIN IMMEDIATE")
+        future = log.submit([LogRecord("request", "m-1", {}, b"x")])
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.05, other.execute, "COMMIT")
+        assert await future == 1  # type: ignore[misc]
+        assert log.busy == 1
+        await log.close()
+
+    asyncio.run(scenario())
+    with engine.connect() as connection:
+        assert connection.execute(select(messagelog.c.message_id)).scalars().all() == ["m-1"]
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000  # the pool's connections keep theirs

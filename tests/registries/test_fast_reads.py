@@ -128,3 +128,22 @@ def test_a_query_is_checked_field_by_field_exactly_as_by_the_whole_schema() -> N
         assert refused == bool(whole)
 
     check()
+
+
+def test_a_read_waits_for_another_writer_of_the_file_and_logs_its_usage(pop_sqlite, both) -> None:  # type: ignore[no-untyped-def]
+    # The gateway commits its message log in the same SQLite file: the read waits for the
+    # lock (in short steps) and answers with its usage entry on record.
+    import sqlite3
+    import threading
+
+    fast, _plain = both
+    fast.post("/data/persons/1.0/create", json={"write": {"content": person(MOTHER)}}, headers=SIB)
+    before = len(_usage(pop_sqlite))
+    other = sqlite3.connect(pop_sqlite.engine.url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.05, other.execute, ("COMMIT",)).start()
+    answer = fast.post("/data/persons/1.0/read", json=BODY, headers=SIB)
+    assert answer.status_code == 200 and answer.json()["content"]["ID"] == MOTHER
+    assert len(_usage(pop_sqlite)) == before + 1
+    with pop_sqlite.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Table
 from tenfold.storage import migrate as migrate_storage
 from tenfold.storage import upgrade
 from tenfold.storage.types import UTCDateTime
+from tenfold.storage.writelock import TIMEOUT, begin_immediate, locked
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_exchange"
@@ -31,7 +32,9 @@ class BatchWriter:
     """Inserts batches of rows into several tables in one transaction, straight through the
     driver on a connection it keeps: the message log commits hundreds of times a second, and
     compiling statements and checking connections in and out per batch cost more than the
-    database's own work. On SQLite, timestamps are stored as SQLAlchemy stores and reads them."""
+    database's own work. On SQLite, timestamps are stored as SQLAlchemy stores and reads them, and
+    the write lock, when another process holds it, is waited for in short steps (see
+    :mod:`tenfold.storage.writelock`): the registry's usage-log commits meet the log's often."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -39,7 +42,6 @@ class BatchWriter:
         self.marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._connection: Any = None
         self._statements: dict[tuple[str, tuple[str, ...]], tuple[str, list[int]]] = {}
-        self._waits = True
 
     def _statement(self, table: Table, columns: tuple[str, ...]) -> tuple[str, list[int]]:
         key = (table.name, columns)
@@ -54,16 +56,18 @@ class BatchWriter:
         raises :class:`Busy` at once (nothing written) instead of waiting for the lock."""
         if self._connection is None:
             self._connection = self.engine.raw_connection()
+            if self.sqlite:  # every try for the lock returns at once; waits are ours (writelock)
+                self._connection.cursor().execute("PRAGMA busy_timeout=0")
         connection = self._connection
         if self.sqlite:
             cursor = connection.cursor()
-            if wait != self._waits:
-                cursor.execute(f"PRAGMA busy_timeout={30000 if wait else 0}")
-                self._waits = wait
-            try:
-                cursor.execute("BEGIN IMMEDIATE")  # take the write lock now, not half-way
+            try:  # take the write lock now, not half-way
+                if wait:
+                    begin_immediate(cursor)
+                else:
+                    cursor.execute("BEGIN IMMEDIATE")
             except Exception as error:
-                if not wait and "locked" in str(error):
+                if not wait and locked(error):
                     raise Busy(str(error)) from None
                 self.close(broken=True)
                 raise
@@ -96,8 +100,10 @@ class BatchWriter:
             pass
         if broken:
             connection.invalidate()
-        else:
-            connection.close()
+            return
+        if self.sqlite:  # back to the pool with the pool's own busy timeout
+            connection.cursor().execute(f"PRAGMA busy_timeout={int(TIMEOUT * 1000)}")
+        connection.close()
 
 
 def reason(error: BaseException) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from tenfold.registries.schema import RegistrySchema
 from tenfold.registries.tables import records
 from tenfold.storage import is_sqlite
+from tenfold.storage.writelock import begin_immediate_briefly
 
 SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -260,6 +261,8 @@ class KeyReads:
             record = None if row is None else _document(row[0])
             entries = usage_of(record) if record is not None else []
             if entries:
+                if self.sqlite:  # the gateway's log commits in the same file: wait for it in short steps
+                    begin_immediate_briefly(cursor)
                 cursor.executemany(self.insert, [self._usage_row(entry) for entry in entries])
             cursor.close()
             raw.commit()
