@@ -282,11 +282,11 @@ def _seen(work: Load, journeys: Journeys, journey: dict[str, Any], confirm: "que
             return
         new = journey["offerId"] not in birth.offers
         birth.offers.add(journey["offerId"])
+        birth.offer = birth.offer or journey["offerId"]
         paid = journey["offerState"] == "paid" and not birth.paid and birth.confirmed_at is not None
         if paid:
             birth.paid = True
     if new:
-        birth.offer = journey["offerId"]
         work.record("offers", journey["offerMs"])
         confirm.put(birth)
     if paid:

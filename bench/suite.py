@@ -63,6 +63,7 @@ class Figure:
     higher_is_better: bool = True
     anchor: str = ""
     throughput: bool = False   # drawn in the throughput chart (figure vs baseline)
+    judged: Callable[[dict[str, Any]], bool] = lambda _result: True   # whether the goal applies to this run
 
 
 def key(name: str) -> Callable[[dict[str, Any]], Any]:
@@ -71,6 +72,13 @@ def key(name: str) -> Callable[[dict[str, Any]], Any]:
         for part in name.split("."):
             found = found.get(part) if isinstance(found, dict) else None
         return found
+    return get
+
+
+def first(*names: str) -> Callable[[dict[str, Any]], Any]:
+    """The first of ``names`` the result has (a benchmark may rename a key between versions)."""
+    def get(result: dict[str, Any]) -> Any:
+        return next((found for found in (key(n)(result) for n in names) if found is not None), None)
     return get
 
 
@@ -132,7 +140,9 @@ FIGURES: dict[str, list[Figure]] = {
     "portal": [
         Figure("confirmation through the portal, p95", key("confirm_p95_ms"), "ms", key("baseline_confirm_p95_ms"), "SIB directly",
                goal=300, higher_is_better=False, anchor="goal: p95 <= 300 ms at 50 residents at once (issue 7)"),
-        Figure("offer page p95", key("offer_page_p95_ms"), "ms", key("baseline_offer_p95_ms"), "SIB directly", higher_is_better=False),
+        Figure("offer page p95", key("offer_page_p95_ms"), "ms", first("baseline_offer_page_p95_ms", "baseline_offer_p95_ms"), "SIB directly",
+               higher_is_better=False),
+        Figure("confirmations per second", key("confirmations_per_s"), "confirmations/s", key("baseline_confirmations_per_s"), "SIB directly"),
         Figure("requests per second", key("requests_per_s"), "req/s", key("baseline_requests_per_s"), "SIB directly", throughput=True),
     ],
     "assistant": [
@@ -148,8 +158,9 @@ FIGURES: dict[str, list[Figure]] = {
         Figure("birth to offer p99", key("p99_ms.offer"), "ms", higher_is_better=False),
         Figure("confirmation p99", key("p99_ms.confirm"), "ms", higher_is_better=False),
         Figure("portal page p99", key("p99_ms.portal"), "ms", higher_is_better=False),
-        Figure("largest memory growth, second half", key("memory.worst_slope_mib_per_hour"), "MiB/h", goal=None, higher_is_better=False,
-               anchor="threshold: see the verdict (no process may grow faster)"),
+        Figure("largest memory growth, second half", key("memory.worst_slope_mib_per_hour"), "MiB/h", goal=30, higher_is_better=False,
+               anchor="no process may grow faster than the threshold over the second half (see the verdict below)",
+               judged=lambda result: not str(key("memory.verdict")(result)).startswith("inconclusive")),
     ],
 }
 
@@ -273,6 +284,8 @@ def _number(value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, float) and abs(value) < 0.005:
+        return "0"
     if isinstance(value, int) or (isinstance(value, float) and abs(value) >= 100):
         return f"{value:,.0f}"
     if isinstance(value, float):
@@ -290,7 +303,7 @@ def rows(name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
         base = figure.baseline(result) if figure.baseline else None
         ratio = round(value / base, 3) if isinstance(value, (int, float)) and isinstance(base, (int, float)) and base else None
         met = None
-        if figure.goal is not None and isinstance(value, (int, float)):
+        if figure.goal is not None and isinstance(value, (int, float)) and figure.judged(result):
             met = value >= figure.goal if figure.higher_is_better else value <= figure.goal
         found.append({"figure": figure.label, "value": value, "unit": figure.unit, "baseline": base, "baseline_label": figure.baseline_label,
                       "ratio": ratio, "goal": figure.goal, "higher_is_better": figure.higher_is_better, "met": met,
@@ -428,15 +441,24 @@ def _throughput(outcomes: list[Outcome], path: Path) -> Path | None:
     return path
 
 
+def _nines(percentile: float) -> float:
+    """Position on a tail axis: 50 -> 0.3, 90 -> 1, 99 -> 2, 99.9 -> 3; the maximum one step further."""
+    import math
+
+    return 4.0 if percentile >= 100 else -math.log10(1 - percentile / 100)
+
+
 def _latency(name: str, curves: dict[str, dict[str, float]], path: Path) -> Path:
-    """Latency against percentile, one curve per series (log scale: tails are the point)."""
+    """Latency against percentile, one curve per series, on a tail axis (the tail is the point)."""
     import matplotlib.pyplot as plt
 
     figure, ax = plt.subplots(figsize=(7, 4))
     for label, points in curves.items():
-        xs = [float(p) for p in points]
+        xs = [_nines(float(p)) for p in points]
         ys = [max(v, 1e-3) for v in points.values()]
         ax.plot(xs, ys, marker="o", markersize=3, label=label)
+    ticks = (10, 50, 90, 99, 99.9, 100)
+    ax.set_xticks([_nines(t) for t in ticks], ["p10", "p50", "p90", "p99", "p99.9", "max"])
     ax.set_yscale("log")
     ax.set_xlabel("percentile")
     ax.set_ylabel("latency (ms)")
@@ -455,13 +477,20 @@ def _soak(result: dict[str, Any], directory: Path) -> list[Path]:
     series = result["series"]
     minutes = [s["t"] / 60 for s in series]
     memory_path, rate_path = directory / "soak-memory.png", directory / "soak-throughput.png"
-    figure, ax = plt.subplots(figsize=(8, 4.5))
-    for process in sorted({p for s in series for p in s["rss_mib"]}):
-        ax.plot(minutes, [s["rss_mib"].get(process) for s in series], label=process, linewidth=1)
-    ax.set_xlabel("minutes")
-    ax.set_ylabel("RSS (MiB)")
-    ax.set_title("soak: memory of every country process", fontsize=10)
-    ax.legend(fontsize=6, ncol=3)
+    figure, (total, each) = plt.subplots(1, 2, figsize=(11, 4.5))
+    total.plot(minutes, [sum(v or 0 for v in s["rss_mib"].values()) for s in series], color="#2b6cb0")
+    total.set_title("soak: RSS of the whole country", fontsize=10)
+    total.set_xlabel("minutes")
+    total.set_ylabel("MiB")
+    growth = {p: (series[-1]["rss_mib"].get(p) or 0) - (series[0]["rss_mib"].get(p) or 0) for p in series[0]["rss_mib"]}
+    named = sorted(growth, key=lambda p: -growth[p])[:8]   # the rest in grey, without a legend entry
+    for process in sorted(growth, key=lambda p: p in named):
+        ax_style = {"label": f"{process} (+{growth[process]:.1f})", "linewidth": 1.2} if process in named else {"color": "#cbd5e0", "linewidth": 0.8}
+        each.plot(minutes, [s["rss_mib"].get(process) for s in series], **ax_style)
+    each.set_title("each process (the eight that grew most named, MiB gained)", fontsize=9)
+    each.set_xlabel("minutes")
+    each.set_ylabel("RSS (MiB)")
+    each.legend(fontsize=6)
     figure.tight_layout()
     figure.savefig(memory_path, dpi=100)
     plt.close(figure)
