@@ -45,7 +45,7 @@ OPTIONS: dict[str, dict[str, list[str]]] = {
     "births": {"full": ["--count", "200", "--rate", "10"], "quick": ["--count", "10", "--rate", "5"]},
     "portal": {"full": ["--users", "50", "--seconds", "20"], "quick": ["--users", "2", "--seconds", "2"]},
     "assistant": {"full": [], "quick": ["--synthetic", "200", "--queries", "10"]},
-    "scaleout": {"full": [], "quick": []},
+    "scaleout": {"full": [], "quick": ["--births", "20", "--seconds", "2"]},
 }
 TIMEOUT = {"full": 3 * 3600, "quick": 900}
 
@@ -149,6 +149,16 @@ FIGURES: dict[str, list[Figure]] = {
         Figure("hybrid query p95, synthetic corpus", key("synthetic_hybrid_p95_ms"), "ms", key("synthetic_bm25_p95_ms"), "BM25 only",
                goal=150, higher_is_better=False, anchor="goal: hybrid p95 <= 150 ms at 10,000 passages (issue 8)"),
         Figure("passages indexed per second, synthetic", key("synthetic_index_passages_per_s"), "passages/s", throughput=True),
+    ],
+    "scaleout": [
+        Figure("offers per second, two SIB workers", key("workers.two_workers_offers_per_s"), "offers/s",
+               key("workers.one_worker_offers_per_s"), "one worker", throughput=True),
+        Figure("two workers / one", key("workers.ratio"), "×", goal=1.6,
+               anchor="goal: two workers on two hosts double birth-journey throughput within 20% (1.6 to 2.4; issue 9)"),
+        Figure("reads per second, two POP gateways behind the balancer", key("gateways.two_gateways_rps"), "req/s",
+               key("gateways.one_gateway_rps"), "one gateway", goal=None, throughput=True,
+               anchor="goal: two gateway processes serve more than one (issue 9); " + X_ROAD.split(" (")[0]),
+        Figure("two gateways / one", key("gateways.ratio"), "×", goal=1.0),
     ],
     "soak": [
         Figure("births registered per second", key("throughput.births_per_s"), "births/s", throughput=True),
