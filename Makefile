@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lock messages clean-var
+.PHONY: install demo test test-postgres lock messages clean-var
 
 install: $(STAMP)
 
@@ -21,8 +21,16 @@ $(STAMP): requirements.lock pyproject.toml package.json package-lock.json
 demo: install
 	$(BIN)/tenfold demo
 
+# With a PostgreSQL server at hand (TENFOLD_TEST_POSTGRES_URL; CI starts one), the packages whose
+# members keep state run a second time with every test database on PostgreSQL.
+POSTGRES_PACKAGES := tests/banks tests/payments tests/tellusonce tests/identity tests/portal tests/consent
+
 test: install
 	$(BIN)/python -m pytest -q
+	@if [ -n "$$TENFOLD_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-postgres: install
+	TENFOLD_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not slow and not browser" $(POSTGRES_PACKAGES)
 
 # Regenerate the lock file after changing dependencies in pyproject.toml (needs network).
 lock:

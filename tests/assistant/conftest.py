@@ -17,6 +17,8 @@ import pytest
 from tenfold.assistant import AssistantService, AssistantSettings, open_assistant
 from tenfold.storage import make_engine
 
+from tests.databases import database_url
+
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus" / "policy"
 GUIDES = [ROOT / "docs" / "operator-guide.md", ROOT / "docs" / "operator-guide.zh-Hant.md"]
@@ -112,4 +114,4 @@ def hybrid_service(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> A
 @pytest.fixture
 def fresh_service(tmp_path: Path) -> Iterator[AssistantService]:
     """An empty assistant with its own SQLite file and no embedder."""
-    yield open_service(f"sqlite:///{tmp_path / 'assistant.sqlite'}")
+    yield open_service(database_url(tmp_path, 'assistant'))

@@ -17,6 +17,7 @@ from tenfold.identity.api import create_identity_app
 from tenfold.storage import make_engine
 from tests.exchange import country as exchange_country
 from tests.identity.idp import person_record
+from tests.databases import database_url
 
 MEMBERS = ("POP", "SIB", "IDP", "CONSENT", "BANK1", "BANK2", "PORTAL")
 EXTRA = '''
@@ -109,8 +110,8 @@ def start(directory: Path, persons: list[str]) -> exchange_country.Country:
     running = exchange_country.Country(directory, topology_text=text)
     people = StaticPersons({code: person_record(code) for code in persons})
     issuer = running.plan.app_url("IDP", "identity") or ""
-    provider = open_provider(make_engine(f"sqlite:///{directory / 'idp-app.sqlite'}"), issuer, people, IdentitySettings(scrypt_n=2**10))
-    consent = open_consent(make_engine(f"sqlite:///{directory / 'consent-app.sqlite'}"), directory)
+    provider = open_provider(make_engine(database_url(directory, 'idp-app')), issuer, people, IdentitySettings(scrypt_n=2**10))
+    consent = open_consent(make_engine(database_url(directory, 'consent-app')), directory)
     running.start(members=())
     for code, name, app in (("IDP", "identity", create_identity_app(provider)), ("CONSENT", "consent", create_consent_app(consent))):
         running.run(running._site(AsgiSite(app).handle, running.plan.ports(code).app_ports[name], low_level=True))

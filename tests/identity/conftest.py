@@ -6,6 +6,7 @@ from typing import Iterator
 import pytest
 
 from tests.identity.idp import Idp, start_idp
+from tests.databases import database_url
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +14,7 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
     """One provider in a real HTTP server, shared by a test module (each test makes its own
     residents and clients)."""
     directory = Path(tmp_path_factory.mktemp("idp"))
-    running = start_idp(f"sqlite:///{directory / 'idp.sqlite'}")
+    running = start_idp(database_url(directory, 'idp'))
     yield running
     running.stop()
 

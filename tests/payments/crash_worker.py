@@ -5,6 +5,7 @@ has its bank's answer. The test kills this process with SIGKILL at random moment
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,8 @@ from tenfold.storage import make_engine
 
 def main(var: Path) -> None:
     settings = PaymentsSettings(banks_file=var / "banks.toml", worker=False, worker_interval_seconds=0.05)
-    service = open_payments(make_engine(f"sqlite:///{var / 'tre.sqlite'}"), load_directory(var / "banks.toml"), settings)
+    url = os.environ.get("TENFOLD_DATABASE_URL_TRE") or f"sqlite:///{var / 'tre.sqlite'}"  # the test's backend
+    service = open_payments(make_engine(url), load_directory(var / "banks.toml"), settings)
     plan = json.loads((var / "plan.json").read_text())
     for batch in plan["batches"]:
         service.submit(BatchRequest(plan["institution"], batch["correlation"], plan["program"], [

@@ -15,7 +15,8 @@ from tests.payments.world import World
 
 
 def tenfold(world: World, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TENFOLD_VAR_DIR": str(world.var), "TENFOLD_PAYMENTS_BANKS_FILE": str(world.var / "banks.toml")}
+    env = {**os.environ, "TENFOLD_VAR_DIR": str(world.var), "TENFOLD_PAYMENTS_BANKS_FILE": str(world.var / "banks.toml"),
+           **world.database_env()}
     return subprocess.run([sys.executable, "-m", "tenfold.cli", *args], capture_output=True, text=True, timeout=120, env=env)
 
 

@@ -39,7 +39,7 @@ def _start(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 def test_killing_the_treasury_at_random_points_loses_nothing_and_pays_nothing_twice(var_dir: Path) -> None:
     world = build(var_dir, persons=60, closed=(7, 8), unknown=(9,))
     total = _plan(var_dir)
-    env = {**os.environ, "TENFOLD_VAR_DIR": str(var_dir), "TENFOLD_BANKS_WORKER_INTERVAL_SECONDS": "0.05"}
+    env = {**os.environ, "TENFOLD_VAR_DIR": str(var_dir), "TENFOLD_BANKS_WORKER_INTERVAL_SECONDS": "0.05", **world.database_env()}
     banks = [_start("-m", "tenfold.cli", "payments", "banks", "run", code, env=env) for code in ("BANK1", "BANK2")]
     rng = random.Random(20260301)
     killed_mid_run = 0
@@ -75,8 +75,7 @@ def test_killing_the_treasury_at_random_points_loses_nothing_and_pays_nothing_tw
     assert sum(sum(summary["transactions"].values()) for summary in received.values()) == released == total
     assert states.get("rejected") == 3 * 20  # payees 7, 8 (closed) and 9 (unknown), 20 times each
     check = subprocess.run([sys.executable, "-m", "tenfold.cli", "payments", "check-ledger", "--json"], cwd=ROOT,
-                           env={**env, "TENFOLD_DATABASE_URL_TRE": f"sqlite:///{var_dir / 'tre.sqlite'}",
-                                "TENFOLD_PAYMENTS_BANKS_FILE": str(var_dir / "banks.toml")}, capture_output=True, text=True)
+                           env={**env, "TENFOLD_PAYMENTS_BANKS_FILE": str(var_dir / "banks.toml")}, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert json.loads(check.stdout)["instructions"] == total
     assert killed_mid_run >= KILLS // 2, "the kills did not land inside the run; the test would prove nothing"

@@ -24,6 +24,8 @@ from tenfold.payments.models import BatchReceipt, BatchRequest, InstructionReque
 from tenfold.registries import Reader, open_service
 from tenfold.storage import make_engine
 
+from tests.databases import database_url
+
 SIB = "DEMO/GOV/SIB/benefits"
 PROGRAM = "CHILD-ALLOWANCE"
 BANKS_TOML = """
@@ -58,6 +60,11 @@ class World:
     dispatcher: Dispatcher
     accounts: dict[int, str] = field(default_factory=dict)
 
+    def database_env(self) -> dict[str, str]:
+        """Where TRE's and the banks' databases are, for a `tenfold` process started by a test."""
+        engines = {"TRE": self.treasury.engine, **{code: bank.engine for code, bank in self.banks.items()}}
+        return {f"TENFOLD_DATABASE_URL_{code}": engine.url.render_as_string(hide_password=False) for code, engine in engines.items()}
+
     def pay(self, numbers: list[int], correlation: str, cents: int = 8000, request_prefix: str = "R") -> BatchReceipt:
         instructions = [InstructionRequest(f"{request_prefix}{n}", payee(n), cents + n, "EUR", "00", "Child allowance") for n in numbers]
         return self.treasury.submit(BatchRequest(SIB, correlation, PROGRAM, instructions))
@@ -91,9 +98,9 @@ def build(var: Path, persons: int = 40, *, treasury_url: str | None = None, budg
     (var / "banks.toml").write_text(BANKS_TOML)
     directory = load_directory(var / "banks.toml")
     settings = PaymentsSettings(banks_file=var / "banks.toml", worker=False)
-    engine = make_engine(treasury_url or f"sqlite:///{var / 'tre.sqlite'}")
+    engine = make_engine(treasury_url or database_url(var, 'tre'))
     treasury = open_payments(engine, directory, settings)
-    banks = {code: open_bank(code, make_engine(f"sqlite:///{var / (code.lower() + '.sqlite')}")) for code in ("BANK1", "BANK2")}
+    banks = {code: open_bank(code, make_engine(database_url(var, code.lower()))) for code in ("BANK1", "BANK2")}
     accounts = {n: iban(n) for n in range(persons)}
     open_accounts(banks, accounts, closed, unknown)
     treasury.create_program(PROGRAM, "Child allowance", "EUR")

@@ -21,6 +21,7 @@ from tenfold.settings import DEMO_TOPOLOGY
 from tenfold.storage import make_engine
 from tenfold.topology import load
 from tests.portal.exchange import InProcessExchange, Sib
+from tests.databases import database_url
 
 MOTHER = isikukood.generate(date(1992, 3, 4), "F", 21)
 FATHER = isikukood.generate(date(1990, 7, 8), "M", 33)
@@ -40,7 +41,7 @@ def exchange(sib: Sib) -> InProcessExchange:
 
 @pytest.fixture
 def portal(tmp_path: Path, exchange: InProcessExchange) -> Portal:
-    engine = make_engine(f"sqlite:///{tmp_path / 'portal.sqlite'}")
+    engine = make_engine(database_url(tmp_path, 'portal'))
     migrate(engine)
     settings = PortalSettings(oidc_client_file=tmp_path / "oidc.json", runtime_file=tmp_path / "runtime.json", scrypt_n=2**10,
                               four_eyes_cents=100_000, login_per_minute=5, confirm_per_minute=5)

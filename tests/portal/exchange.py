@@ -31,6 +31,8 @@ from tenfold.settings import DEMO_TOPOLOGY
 from tenfold.storage import make_engine
 from tenfold.topology import load
 
+from tests.databases import database_url
+
 SIB_SERVICE = "DEMO/GOV/SIB/benefits/benefits"
 SISTER = isikukood.generate(date(2021, 5, 6), "F", 45)
 IBAN = "EE382200221020145685"
@@ -47,7 +49,7 @@ class Sib:
     @classmethod
     def open(cls, directory: Path) -> Sib:
         directory.mkdir(parents=True, exist_ok=True)
-        life = open_lifeevents(make_engine(f"sqlite:///{directory / 'sib.sqlite'}"),
+        life = open_lifeevents(make_engine(database_url(directory, 'sib')),
                                LifeSettings(worker=False, mail_dir=directory / "mail"), gateway_url="http://127.0.0.1:9")
         life.clock.set(date(2026, 1, 12))
         return cls(life, create_lifeevents_app(life, worker=False))

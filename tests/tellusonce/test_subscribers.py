@@ -19,6 +19,8 @@ from tenfold.tellusonce import TellUsOnce, migrate
 from tenfold.tellusonce.api import ROOM, create_tellusonce_app
 from tenfold.tellusonce.tables import estate_flags, tax_year_closings, tuo_actions
 
+from tests.databases import database_url
+
 PERSON = isikukood.generate(date(1950, 2, 3), "M", 12)
 OTHER = isikukood.generate(date(1952, 4, 5), "F", 14)
 DEATH = {"deathId": "D-77", "personId": PERSON, "deathDate": "2026-03-14", "place": "Tartu"}
@@ -69,7 +71,7 @@ def test_vehicles_and_parcels_of_the_estate_are_flagged(sqlite_url: str, tmp_pat
     client, subscriber = _member(sqlite_url, "DEMO/GOV/VEH", ["vehicles"], {"vehicles": [vehicle]})
     [action] = _deliver(client).json()["actions"]
     assert action["action"] == "estate_flagged" and action["detail"]["records"] == ["WVWZZZ1JZXW000001"]
-    land, _ = _member(f"sqlite:///{tmp_path / 'land.sqlite'}", "DEMO/GOV/LAND", ["parcels"], {})
+    land, _ = _member(database_url(tmp_path, 'land'), "DEMO/GOV/LAND", ["parcels"], {})
     assert [a["action"] for a in _deliver(land).json()["actions"]] == ["nothing_in_register"]
     with subscriber.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(estate_flags)).scalar_one() == 1
