@@ -49,6 +49,19 @@ def _cpu(pids: dict[str, int]) -> dict[str, float]:
     return load("exchange")._cpu_seconds(pids)  # type: ignore[no-any-return]
 
 
+def _machine_ticks() -> tuple[int, int]:
+    """Busy and total CPU ticks of the whole machine so far (/proc/stat), everyone's work included."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]   # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """How much of the machine's cores were busy between two readings (1.0: all of them)."""
+    total = after[1] - before[1]
+    return round((after[0] - before[0]) / total, 3) if total else 0.0
+
+
 # ------------------------------------------------------------------------- (i) SIB's workers
 
 class Site:
@@ -63,6 +76,10 @@ class Site:
 
     def start_worker(self, index: int) -> subprocess.Popen[bytes]:
         raise NotImplementedError
+
+    def cpu_by_host(self) -> dict[str, float]:
+        """CPU seconds so far of every process on each host (a cluster's namespaces; empty here)."""
+        return {}
 
 
 def _serve(*arguments: str) -> list[str]:
@@ -142,6 +159,12 @@ class ClusterSite(Site):
     def at(self, member: str) -> Callable[..., Any]:
         return self.calls[member]  # type: ignore[no-any-return]
 
+    def cpu_by_host(self) -> dict[str, float]:
+        from tenfold.cluster import netns
+
+        return {host.name: round(sum(_cpu({str(pid): pid for pid in netns.pids(host.namespace)}).values()), 2)
+                for host in self.layout.all_hosts}
+
     def start_worker(self, index: int) -> subprocess.Popen[bytes]:
         from tenfold.cluster import netns
         from tenfold.cluster.manager import host_env
@@ -215,11 +238,12 @@ def _drain(site: Site, births: Any, children: set[str], workers: int) -> dict[st
 
     at_sib = site.at("SIB")
     before_offers = sum(at_sib(http, "GET", site.sib + "/status")[2]["offers"].values())
-    load_before = _load_average()
+    load_before, ticks, hosts_before = _load_average(), _machine_ticks(), site.cpu_by_host()
     processes = [site.start_worker(index) for index in range(workers)]
     try:
         seen = at_sib(births._offers, site.sib, 0, children, time.monotonic() + 600)
         cpu = _cpu({f"worker-{i}": p.pid for i, p in enumerate(processes)})
+        busy, hosts_after = _busy_share(ticks, _machine_ticks()), site.cpu_by_host()
     finally:
         for process in processes:
             _stop(process)
@@ -229,15 +253,20 @@ def _drain(site: Site, births: Any, children: set[str], workers: int) -> dict[st
     return {"workers": workers, "births": len(children), "offers": len(seen), "missing": len(children) - len(seen),
             "offers_stored_at_sib": sum(status["offers"].values()) - before_offers,
             "offers_per_s": round((len(stored) - 1) / span, 2) if span > 0 else None, "seconds": round(span, 2),
-            "worker_cpu_seconds": cpu, "load_average": {"before": load_before, "after": _load_average()}}
+            "worker_cpu_seconds": cpu, "machine_busy_share": busy,
+            "host_cpu_seconds": (hosts := {h: round(hosts_after[h] - hosts_before.get(h, 0.0), 2) for h in hosts_after}),
+            "cluster_cpu_ms_per_offer": round(sum(hosts.values()) * 1000 / len(seen), 1) if hosts and seen else None,
+            "load_average": {"before": load_before, "after": _load_average()}}
 
 
-def workers_part(births_per_phase: int, persons: int) -> dict[str, Any]:
+def workers_part(births_per_phase: int, persons: int, placement: str = "auto") -> dict[str, Any]:
     from tenfold.cli.exchange import http
     from tenfold.cluster import netns
 
     births = load("births")
-    why = netns.unavailable()
+    why = netns.unavailable() or ("asked for: --placement local" if placement == "local" else None)
+    if why is not None and placement == "cluster":
+        raise RuntimeError(f"no cluster here: {why}")
     directory = Path(tempfile.mkdtemp(prefix="tenfold-bench-scaleout-"))
     with ExitStack() as stack:
         site: Site = ClusterSite(stack, directory, persons) if why is None else LocalSite(stack, directory, persons, why)
@@ -328,14 +357,16 @@ def _behind_balancer(port: int, backends: list[int], env: dict[str, str], logs: 
     try:
         _wait_port(port)
         drive(1.0, 4)   # warm-up: connections through the new balancer
-        load_before, cpu_before = _load_average(), _cpu({**pids, "balancer": balancer.pid or 0})
+        load_before, cpu_before, ticks = _load_average(), _cpu({**pids, "balancer": balancer.pid or 0}), _machine_ticks()
         result = drive(seconds, concurrency)
-        cpu_after = _cpu({**pids, "balancer": balancer.pid or 0})
+        cpu_after, busy = _cpu({**pids, "balancer": balancer.pid or 0}), _busy_share(ticks, _machine_ticks())
     finally:
         stop_all([balancer])
+    spent = sum(cpu_after[k] - cpu_before[k] for k in cpu_after if k in cpu_before)
     return {"rps": result["rps"], "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "requests": result["requests"],
+            "cpu_ms_per_request": round(spent * 1000 / result["requests"], 2) if result["requests"] else None,
             "errors": result["errors"], "backends": len(backends),
-            "cpu_seconds": {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after if k in cpu_before},
+            "cpu_seconds": {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after if k in cpu_before}, "machine_busy_share": busy,
             "load_average": {"before": load_before, "after": _load_average()}}
 
 
@@ -369,11 +400,11 @@ def _log_entries(var_dir: Path) -> dict[str, int]:
 # ------------------------------------------------------------------------------------------ run
 
 def run(births: int = 150, persons: int = 2000, seconds: float = 10.0, concurrency: int = 32, generator: str = "auto",
-        parts: str = "workers,gateways") -> dict[str, Any]:
+        parts: str = "workers,gateways", placement: str = "auto") -> dict[str, Any]:
     chosen = {p.strip() for p in parts.split(",") if p.strip()}
     result: dict[str, Any] = {"cores": os.cpu_count(), "load_average_at_start": _load_average()}
     if "workers" in chosen:
-        result["workers"] = workers_part(births, persons)
+        result["workers"] = workers_part(births, persons, placement)
     if "gateways" in chosen:
         result["gateways"] = gateways_part(seconds, concurrency, generator)
     result["load_average_at_end"] = _load_average()

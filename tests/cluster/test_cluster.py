@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator

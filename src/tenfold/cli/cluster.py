@@ -103,12 +103,15 @@ def bench_scaleout(
     concurrency: int = typer.Option(32, "--concurrency", min=1, max=1024, help="Connections of the gateway phases."),
     generator: str = typer.Option("auto", "--generator", help="Load generator of the gateway phases: auto, wrk or python."),
     parts: str = typer.Option("workers,gateways", "--parts", help="Which parts to run: workers, gateways or both."),
+    placement: str = typer.Option("auto", "--placement", help="Workers on two cluster hosts (cluster), on this host (local), or cluster when root (auto)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """SIB's workers, one process vs two; POP's gateway, one process vs two behind a TCP balancer."""
     if generator not in ("auto", "wrk", "python"):
         raise TenfoldError(_("--generator must be auto, wrk or python"))
+    if placement not in ("auto", "cluster", "local"):
+        raise TenfoldError(_("--placement must be auto, cluster or local"))
     if not {p.strip() for p in parts.split(",")} <= {"workers", "gateways"}:
         raise TenfoldError(_("--parts takes workers, gateways or both (comma-separated)"))
     report("scaleout", load("scaleout").run(births=births, persons=persons, seconds=seconds, concurrency=concurrency,
-                                            generator=generator, parts=parts), as_json)
+                                            generator=generator, parts=parts, placement=placement), as_json)
