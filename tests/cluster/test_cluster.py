@@ -155,3 +155,32 @@ def test_only_the_exchange_port_of_a_host_is_reachable_from_another(cluster: dic
         assert not at_sib(_connects, pop_host["address"], gateway_port), "POP's gateway's member side is reachable from SIB's host"
         assert not at_sib(_connects, "127.0.0.1", registry_port), "SIB's host shares POP's loopback"
         assert at_sib(_connects, pop_host["address"], exchange_port), "POP's exchange port is not reachable from SIB's host"
+
+
+def test_exec_runs_a_command_on_a_host(cluster: dict[str, Any]) -> None:
+    done = _cli(cluster["env"], "cluster", "exec", "POP", "--", "ip", "-br", "addr", timeout=60)
+    assert done.returncode == 0, done.stderr
+    _ns, pop_host, _m = _where(cluster, "POP")
+    assert pop_host["address"] + "/24" in done.stdout
+    assert cluster["state"]["hosts"][0]["address"] not in done.stdout   # only this host's own address
+
+
+def test_down_without_its_state_file_removes_what_a_crashed_run_left(tmp_path: Path) -> None:
+    """A run killed before it wrote anything useful: a bridge, a namespace with a process in it."""
+    prefix = "tfz"
+    env = {**os.environ, "TENFOLD_VAR_DIR": str(tmp_path / "var")}
+    netns.make_bridge(f"{prefix}-br", "10.76.0.1/24")
+    netns.make_host(f"{prefix}-h1", f"{prefix}-br", f"{prefix}-h1", "10.76.0.11/24")
+    left = subprocess.Popen(netns.command(f"{prefix}-h1", ["sleep", "300"]), start_new_session=True)
+    try:
+        done = _cli(env, "cluster", "down", "--name", prefix, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert left.wait(timeout=30) is not None
+        assert not netns.exists(f"{prefix}-h1") and not netns.link_exists(f"{prefix}-br") and not netns.link_exists(f"{prefix}-h1")
+        again = _cli(env, "cluster", "down", "--name", prefix, timeout=60)
+        assert again.returncode == 0, again.stderr
+    finally:
+        if left.poll() is None:
+            left.kill()
+        netns.remove_host(f"{prefix}-h1", f"{prefix}-h1")
+        netns.remove_link(f"{prefix}-br")

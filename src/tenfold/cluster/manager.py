@@ -247,6 +247,8 @@ def down(report: Callable[[str], None], prefix: str | None = None) -> bool:
         return False
     if layout is None:
         layout = plan_for_cleanup(prefix or "tf")
+        if not any(netns.exists(h.namespace) for h in layout.all_hosts) and not netns.link_exists(layout.bridge):
+            return False
     _stop_processes(layout, report)
     for host in layout.all_hosts:
         netns.remove_host(host.namespace, host.veth)
