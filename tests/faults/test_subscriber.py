@@ -23,17 +23,19 @@ from aiohttp import web
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from tenfold.exchange import pubsub
+from tenfold.exchange import delivery, pubsub
 from tenfold.exchange.config import ExchangeSettings
 from tenfold.exchange.gateway import Gateway, open_context
 from tenfold.exchange.tables import deliveries
 from tenfold.storage import make_engine
-from tests.exchange.country import Country
+from tests.exchange.country import HERE, Country
 from tests.exchange.test_pubsub import BIRTH, publish
 from tests.lifeevents.country import ROOT, until
 
 pytestmark = pytest.mark.postgres
 ATTEMPTS, BASE, CEILING, CONCURRENCY = 5, 0.2, 0.8, 16
+PER_SUBSCRIBER = CONCURRENCY // 4   # the push worker's default share of one subscriber
+MEMBERS = ("POP", "SIB", "TAX")
 
 
 @dataclass
@@ -64,11 +66,16 @@ class Subscriber:
 
 
 class PostgresCountry(Country):
-    """The exchange tests' country with POP's and SIB's gateways on PostgreSQL databases."""
+    """The exchange tests' country with its gateways on PostgreSQL databases, and TAX as a second
+    subscriber of POP's births (its own inbox) beside SIB."""
 
     def __init__(self, directory: Path, urls: dict[str, str], settings: ExchangeSettings):
-        super().__init__(directory, settings)
-        self.urls, self.inbox = urls, Subscriber()   # type: ignore[assignment]
+        super().__init__(directory, settings, _with_tax_subscribing())
+        self.urls, self.inbox, self.tax_inbox = urls, Subscriber(), Subscriber()   # type: ignore[assignment]
+
+    async def _start(self, members: tuple[str, ...]) -> None:
+        await self._site(self.tax_inbox.handle, self.plan.ports("TAX").app_ports["inbox"])
+        await super()._start(members)
 
     async def start_gateway(self, code: str) -> Gateway:
         member = self.topology.member(code)
@@ -81,9 +88,18 @@ class PostgresCountry(Country):
         return gateway
 
 
+def _with_tax_subscribing() -> str:
+    topology = (HERE / "topology.toml").read_text(encoding="utf-8")
+    subscription = '[[members.rooms.subscriptions]]\nsubscriber = "DEMO/GOV/TAX/taxation"\nevent_type = "newBirth"\n\n'
+    inbox = ('inbox = "inbox"\n\n[[members.subsystems.services]]\ncode = "inbox"\napp = "inbox"\n'
+             'description = { en = "Receives pushed events", zh-Hant = "接收推送的事件" }\n')
+    topology = topology.replace('[[members]]\nid = "DEMO/GOV/SIB"', subscription + '[[members]]\nid = "DEMO/GOV/SIB"')
+    return topology.replace('code = "taxation"\n', 'code = "taxation"\n' + inbox)
+
+
 @pytest.fixture
 def country(postgres_server_url: str, tmp_path: Path) -> Iterator[PostgresCountry]:
-    names = {code: f"tenfold_faults_{code.lower()}_{uuid.uuid4().hex[:8]}" for code in ("POP", "SIB")}
+    names = {code: f"tenfold_faults_{code.lower()}_{uuid.uuid4().hex[:8]}" for code in MEMBERS}
     admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         for name in names.values():
@@ -92,7 +108,7 @@ def country(postgres_server_url: str, tmp_path: Path) -> Iterator[PostgresCountr
     urls = {code: server.set(database=name).render_as_string(hide_password=False) for code, name in names.items()}
     settings = ExchangeSettings(conf_refresh_seconds=0.5, checkpoint_entries=20, checkpoint_seconds=0.5, poll_seconds=0.05,
                                 push_backoff_seconds=BASE, push_backoff_max_seconds=CEILING, push_max_attempts=ATTEMPTS)
-    running = PostgresCountry(tmp_path, urls, settings).start()
+    running = PostgresCountry(tmp_path, urls, settings).start(MEMBERS)
     try:
         yield running
     finally:
@@ -112,9 +128,10 @@ def _publish(country: Country, count: int) -> list[str]:
     return ids
 
 
-def _statuses(country: PostgresCountry) -> dict[str, int]:
+def _statuses(country: PostgresCountry, subscriber: str = "DEMO/GOV/SIB/benefits") -> dict[str, int]:
     with country.engine("POP").connect() as connection:
-        return dict(connection.execute(select(deliveries.c.status, func.count()).group_by(deliveries.c.status)).all())  # type: ignore[arg-type]
+        return dict(connection.execute(select(deliveries.c.status, func.count()).where(deliveries.c.subscriber == subscriber)  # type: ignore[arg-type]
+                                       .group_by(deliveries.c.status)).all())
 
 
 def _tenfold(country: PostgresCountry, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -139,9 +156,7 @@ def test_a_failing_subscriber_gets_spaced_retries_then_a_dead_letter_then_a_repl
         per_second[int(moment)] += 1
     assert max(per_second.values()) <= 3 * len(events)   # with a 0.2 s first backoff, at most 3 tries of one event fit in a second
 
-    listed = _tenfold(country, "exchange", "dead-letters", "--member", "POP", "--json")
-    assert listed.returncode == 0, listed.stderr
-    dead = orjson.loads(listed.stdout)
+    dead = delivery.dead_letters(country.engine("POP"))   # what `tenfold exchange dead-letters` lists
     assert len(dead) == 20 and all("500" in d["last_error"] for d in dead)
     inbox.mode, before = "ok", {e: len(t) for e, t in inbox.tries.items()}
     replayed = _tenfold(country, "exchange", "replay", "--member", "POP", "--all")
@@ -154,7 +169,21 @@ def test_a_failing_subscriber_gets_spaced_retries_then_a_dead_letter_then_a_repl
 def test_a_slow_subscriber_is_sent_a_bounded_number_of_events_at_a_time_each_once(country: PostgresCountry) -> None:
     inbox: Subscriber = country.inbox  # type: ignore[assignment]
     inbox.mode, inbox.slow_seconds = "slow", 1.0
-    events = _publish(country, 40)
-    until(lambda: _statuses(country) == {"delivered": 40}, 60, "every delivery arrives")
+    events = _publish(country, 24)
+    until(lambda: _statuses(country) == {"delivered": 24}, 60, "every delivery arrives")
     assert sorted(inbox.taken) == sorted(events)
-    assert 2 <= inbox.most_in_flight <= CONCURRENCY
+    assert 2 <= inbox.most_in_flight <= PER_SUBSCRIBER
+
+
+def test_a_slow_subscriber_does_not_hold_up_the_others(country: PostgresCountry) -> None:
+    slow: Subscriber = country.inbox  # type: ignore[assignment]
+    slow.mode, slow.slow_seconds = "slow", 6.0
+    first = _publish(country, 3)
+    until(lambda: slow.in_flight > 0, 30, "the slow subscriber is being sent events")
+    published = time.monotonic()
+    later = _publish(country, 1)
+    until(lambda: set(later) <= set(country.tax_inbox.taken), 30, "the other subscriber gets the later event")
+    waited = time.monotonic() - published
+    assert waited < 2.5, f"the other subscriber waited {waited:.1f} s behind the slow one"
+    until(lambda: _statuses(country) == {"delivered": 4}, 60, "the slow subscriber gets every event")
+    assert sorted(slow.taken) == sorted(first + later) and sorted(country.tax_inbox.taken) == sorted(first + later)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from sqlalchemy import Engine, select, update
 
@@ -36,17 +37,29 @@ class Push:
     trace_parent: str | None
 
 
-def claim_due(engine: Engine, limit: int = 50) -> list[Push]:
+def claim_due(engine: Engine, limit: int = 50, in_flight: Mapping[str, int] | None = None,
+              per_subscriber: int | None = None) -> list[Push]:
+    """Lease up to ``limit`` due deliveries; with ``per_subscriber``, no subscriber gets more than
+    that many in flight (``in_flight`` counts what the caller is sending now), so that one slow
+    subscriber cannot take every sending slot. Rows left out stay due for the next claim."""
     now = datetime.now(UTC)
+    sending = Counter(in_flight or {})
+    full = [s for s, n in sending.items() if per_subscriber is not None and n >= per_subscriber]
     with engine.begin() as connection:
         query = (select(deliveries.c.id.label("delivery_id"), deliveries.c.attempts.label("delivery_attempts"),
                         deliveries.c.subscriber.label("delivery_subscriber"), events)
                  .join(events, events.c.id == deliveries.c.event_id)
                  .where(deliveries.c.status == "pending", deliveries.c.delivery == "PUSH", deliveries.c.next_attempt_at <= now)
                  .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit))
+        if full:
+            query = query.where(deliveries.c.subscriber.not_in(full))
         if connection.dialect.name == "postgresql":
             query = query.with_for_update(of=deliveries, skip_locked=True)
-        rows = connection.execute(query).all()
+        rows = []
+        for row in connection.execute(query).all():
+            if per_subscriber is None or sending[row.delivery_subscriber] < per_subscriber:
+                sending[row.delivery_subscriber] += 1
+                rows.append(row)
         if rows:
             connection.execute(update(deliveries).where(deliveries.c.id.in_([r.delivery_id for r in rows])).values(next_attempt_at=now + LEASE))
     return [Push(r.delivery_id, r.delivery_attempts, r.delivery_subscriber, pubsub.event_item(r), r.trace_parent) for r in rows]
@@ -91,17 +104,23 @@ Sender = Callable[[Push], Awaitable[str | None]]
 
 
 class PushWorker:
-    """Sends due PUSH deliveries of the rooms this member owns."""
+    """Sends due PUSH deliveries of the rooms this member owns: at most ``concurrency`` at a time,
+    at most ``per_subscriber`` of them to one subscriber, and a freed slot is filled at once, so
+    a subscriber that answers slowly delays only its own deliveries."""
 
     def __init__(self, engine: Engine, send: Sender, *, poll: float, max_attempts: int, base: float, ceiling: float,
-                 on_outcome: Callable[[str], None] | None = None, concurrency: int = 16):
+                 on_outcome: Callable[[str], None] | None = None, concurrency: int = 16, per_subscriber: int | None = None):
         self.engine, self.send, self.poll = engine, send, poll
         self.max_attempts, self.base, self.ceiling = max_attempts, base, ceiling
         self.on_outcome = on_outcome
-        self._limit = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self.per_subscriber = per_subscriber or max(concurrency // 4, 1)
+        self._in_flight: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._freed = asyncio.Event()
 
     async def _one(self, push: Push) -> None:
-        async with self._limit:
+        try:
             try:
                 error = await self.send(push)
             except Exception as failure:  # a defect in sending must not stop the worker
@@ -112,18 +131,36 @@ class PushWorker:
                             push.delivery_id, push.event["id"], push.subscriber, push.attempts + 1)
             if self.on_outcome:
                 self.on_outcome(status)
+        except Exception as error:  # the database is away: the lease runs out and the delivery is sent again
+            log.warning("recording a push outcome failed: %s", reason(error))
+        finally:
+            self._in_flight[push.subscriber] -= 1
+            self._freed.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                due = await asyncio.to_thread(claim_due, self.engine)
-                if due:
-                    await asyncio.gather(*(self._one(p) for p in due))
-            except Exception as error:  # the database is busy or away: the deliveries wait in it
-                log.warning("push delivery round failed, will retry: %s", reason(error))
-                due = []
-            if not due:
-                await asyncio.sleep(self.poll)
+        try:
+            while True:
+                free = self.concurrency - sum(self._in_flight.values())
+                due: list[Push] = []
+                if free > 0:
+                    try:
+                        due = await asyncio.to_thread(claim_due, self.engine, min(free, 50), dict(self._in_flight), self.per_subscriber)
+                    except Exception as error:  # the database is busy or away: the deliveries wait in it
+                        log.warning("push delivery round failed, will retry: %s", reason(error))
+                for push in due:
+                    self._in_flight[push.subscriber] += 1
+                    task = asyncio.create_task(self._one(push))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                if not due:
+                    self._freed.clear()
+                    try:
+                        await asyncio.wait_for(self._freed.wait(), self.poll)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            for task in self._tasks:
+                task.cancel()
 
 
 class OutboxPublisher:
