@@ -18,11 +18,12 @@ import pytest
 from sqlalchemy import text
 
 from tenfold.cluster import netns
+from tenfold.cluster.manager import pg_bin
 from tenfold.cluster.netns import OnHost
 from tenfold.storage import make_engine
 from tests.lifeevents.country import FRONT_OFFICE, ROOT, reduced_topology, until
 
-REASON = netns.unavailable()
+REASON = netns.unavailable() or (None if (pg_bin() / "initdb").is_file() else f"no PostgreSQL server programs in {pg_bin()}")
 pytestmark = [pytest.mark.cluster, pytest.mark.skipif(REASON is not None, reason=f"cluster tests: {REASON}")]
 NAME, SUBNET = "tft", "10.78.0.0/24"
 

@@ -34,8 +34,10 @@ def unavailable() -> str | None:
         return _("network namespaces need root")
     if shutil.which("ip") is None:
         return _("iproute2 (`ip`) is not installed")
-    if subprocess.run(["ip", "netns", "list"], capture_output=True).returncode != 0:
+    probe = f"tenfold-probe-{os.getpid()}"   # listing works in containers that may not add one
+    if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
         return _("`ip netns` does not work here")
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
     return None
 
 
