@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date
 from typing import Any
 
@@ -27,12 +28,13 @@ from tenfold.lifeevents import births, offers
 from tenfold.lifeevents.config import LifeSettings
 from tenfold.lifeevents.facts import prefilled_iban
 from tenfold.lifeevents.models import (CONFIRM, CONFIRMED, DECLINE, DECLINED, EXPIRED, OPEN_OFFER, PAID, ChoiceInvalid,
-                                       IdempotencyConflict, NotTheAddressee, OfferExpired, OfferNotOpen, offer_move)
+                                       IdempotencyConflict, NotTheAddressee, OfferExpired, OfferNotFound, OfferNotOpen, offer_move)
 from tenfold.lifeevents.payouts import enrol, plan
 from tenfold.lifeevents.records import Clock, Keys, now, step
 from tenfold.lifeevents.tables import confirmations, decisions
 from tenfold.lifeevents.tables import offers as offers_table
 from tenfold.rules import Decision
+from tenfold.storage import writing
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Confirmations:
         self._expire_if_due(offer_id)
         for attempt in (1, 2):
             try:
-                with self.engine.begin() as connection:
+                with writing(self.engine) as connection:
                     return self._apply(connection, offer_id, user, key, action, choice)
             except IntegrityError:   # a concurrent request with the same key won: replay its answer
                 if attempt == 2:
@@ -77,7 +79,9 @@ class Confirmations:
 
     def _expire_if_due(self, offer_id: str) -> None:
         with self.engine.begin() as connection:
-            row = offers.one(connection, offer_id)
+            row = connection.execute(select(offers_table.c.state, offers_table.c.deadline).where(offers_table.c.id == offer_id)).first()
+            if row is None:
+                raise OfferNotFound(f"no offer {offer_id}")
             if row.state in OPEN_OFFER and row.deadline < self.clock.today():
                 offers.expire_due(connection, self.clock.today())
 
@@ -98,8 +102,8 @@ class Confirmations:
         answer = self._settled(row, action, choice) if row.state not in OPEN_OFFER else (
             self._confirm(connection, row, user, key, choice) if action == CONFIRM else self._decline(connection, row, user, key, choice))
         if key is not None:
-            connection.execute(insert(confirmations).values(offer_id=offer_id, idempotency_key=key, body_hash=digest, status=200,
-                                                            answer=answer, created_at=now()))
+            connection.execute(insert(confirmations), {"offer_id": offer_id, "idempotency_key": key, "body_hash": digest, "status": 200,
+                                                       "answer": answer, "created_at": now()})
         return answer
 
     def _settled(self, row: Any, action: str, choice: Choice) -> dict[str, Any]:
@@ -127,19 +131,21 @@ class Confirmations:
         if recipient != row.recipient:
             items, decision_id = self._decide_again(connection, row, recipient)
         done = {"recipient": recipient, "iban": iban, "by": user, "idempotencyKey": key, "at": now().isoformat(), "mode": "citizen"}
-        self._enrol(connection, row, items, decision_id, recipient, iban, done)
-        return offers.view(offers.one(connection, row.id))
+        changed = self._enrol(connection, row, items, decision_id, recipient, iban, done)
+        return offers.view(SimpleNamespace(**{**row._asdict(), **changed}))   # the row as the update left it
 
     def _enrol(self, connection: Connection, row: Any, items: list[dict[str, Any]], decision_id: str, recipient: str, iban: str,
-               done: dict[str, Any]) -> None:
+               done: dict[str, Any]) -> dict[str, Any]:
+        changed = {"state": CONFIRMED, "recipient": recipient, "iban": iban, "items": items, "decision_id": decision_id,
+                   "confirmation": done, "decided_at": now()}
         moved = connection.execute(update(offers_table).where(offers_table.c.id == row.id, offers_table.c.state.in_(OPEN_OFFER)).values(
-            state=CONFIRMED, recipient=recipient, iban=iban, items=items, decision_id=decision_id, confirmation=done,
-            decided_at=now())).rowcount
+            **changed)).rowcount
         if not moved:
             raise OfferNotOpen("the offer was answered at the same moment by another request")
         ids = enrol(connection, items, recipient, iban, decision_id, row.id)
         plan(connection, self.keys, self.clock.today(), self.settings.instruction_lead_days, only=ids)
         step(connection, row.journey, row.subject, "offer_confirmed", offer=row.id, mode=done["mode"])
+        return changed
 
     def _decide_again(self, connection: Connection, row: Any, recipient: str) -> tuple[list[dict[str, Any]], str]:
         record = connection.execute(select(decisions.c.record, decisions.c.facts).where(decisions.c.id == row.decision_id)).one()

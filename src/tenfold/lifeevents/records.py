@@ -27,7 +27,7 @@ def new_id(prefix: str) -> str:
 
 
 def step(connection: Connection, journey: str, subject: str, name: str, **detail: Any) -> None:
-    connection.execute(insert(journey_steps).values(journey=journey, subject=subject, step=name, detail=detail, at=now()))
+    connection.execute(insert(journey_steps), {"journey": journey, "subject": subject, "step": name, "detail": detail, "at": now()})
 
 
 def raise_exception(connection: Connection, kind: str, reason_code: str, params: dict[str, Any], *, subject: str | None = None,

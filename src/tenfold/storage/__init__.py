@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tenfold.storage.database import is_sqlite, make_engine, member_engine, transaction
+from tenfold.storage.database import is_sqlite, make_engine, member_engine, transaction, writing
 from tenfold.storage.migrations import upgrade
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -14,4 +14,4 @@ def migrate(engine) -> None:  # type: ignore[no-untyped-def]
     upgrade(engine, MIGRATIONS, VERSION_TABLE)
 
 
-__all__ = ["MIGRATIONS", "is_sqlite", "make_engine", "member_engine", "migrate", "transaction", "upgrade"]
+__all__ = ["MIGRATIONS", "is_sqlite", "make_engine", "member_engine", "migrate", "transaction", "upgrade", "writing"]

@@ -7,6 +7,8 @@ building block talks to it through SQLAlchemy Core, so the same code runs on bot
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -34,6 +36,9 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     cursor.close()
 
 
+SQLITE_POOL_SIZE, SQLITE_MAX_OVERFLOW = 20, 44   # connections kept, and opened beyond them at busy moments
+
+
 def _dumps(value: object) -> str:
     return orjson.dumps(value).decode()
 
@@ -44,8 +49,12 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         path = make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # A web application runs up to 40 request threads (anyio's default) besides its worker's:
+        # a smaller pool makes them queue for a connection, or open and close one per request.
         engine = create_engine(
             url,
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_MAX_OVERFLOW,
             connect_args={"check_same_thread": False, "timeout": 30},
             json_serializer=_dumps,
             json_deserializer=orjson.loads,
@@ -66,6 +75,38 @@ def member_engine(member_code: str, settings: Settings | None = None) -> Engine:
     """The engine of one member's own database (``POP``, ``TAX``...)."""
     settings = settings or get_settings()
     return make_engine(settings.member_database_url(member_code))
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+def _process_lock(engine: Engine) -> threading.Lock:
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(engine, threading.Lock())
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One writing transaction that many request threads of a process run at once (a use case
+    that reads, then writes, under the lock it takes first).
+
+    SQLite lets one transaction write at a time, and a thread that finds the lock taken sleeps in
+    SQLite's busy handler for 1 to 100 ms between tries: under load the lock sits free while its
+    waiters sleep, and a few unlucky requests wait for seconds. Here the threads of the process
+    queue on a lock of their own, so the next one starts the moment the last one commits, and
+    the one at the front takes SQLite's lock from its first statement (``BEGIN IMMEDIATE``), in
+    short steps while another process (the member's gateway) writes. PostgreSQL: a plain
+    transaction (its locks are rows and advisory locks)."""
+    if not is_sqlite(engine):
+        with engine.begin() as connection:
+            yield connection
+        return
+    from tenfold.storage.writelock import begin_immediate_briefly
+
+    with _process_lock(engine), engine.begin() as connection:
+        begin_immediate_briefly(connection.connection.driver_connection.cursor())
+        yield connection
 
 
 @contextmanager
