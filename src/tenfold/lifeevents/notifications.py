@@ -63,32 +63,39 @@ class Sender:
         self.engine, self.mail_dir = engine, mail_dir
 
     def send_pending(self, limit: int = 200) -> int:
+        """Send what waits; returns how many this process sent. Each notification is sent holding
+        its row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so that two workers, on two hosts with
+        two mail spools, never send the same one twice."""
         with self.engine.connect() as connection:
-            rows = connection.execute(select(notifications).where(notifications.c.state == "pending").order_by(
-                notifications.c.id).limit(limit)).all()
-        for row in rows:
-            self._send(row)
-        return len(rows)
+            ids = connection.execute(select(notifications.c.id).where(notifications.c.state == "pending").order_by(
+                notifications.c.id).limit(limit)).scalars().all()
+        return sum(self._send(notification) for notification in ids)
 
-    def _send(self, row: Any) -> None:
-        try:
-            if row.channel == "email":
-                self._write(row)
-        except OSError as error:
-            with self.engine.begin() as connection:
+    def _send(self, notification: int) -> bool:
+        with self.engine.begin() as connection:
+            query = select(notifications).where(notifications.c.id == notification, notifications.c.state == "pending")
+            if connection.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = connection.execute(query).first()
+            if row is None:   # sent meanwhile, or being sent by another worker
+                return False
+            try:
+                if row.channel == "email":
+                    self._write(row)
+            except OSError as error:
                 connection.execute(update(notifications).where(notifications.c.id == row.id).values(
                     attempts=notifications.c.attempts + 1, last_error=str(error)[:500],
                     state="failed" if row.attempts + 1 >= 5 else "pending"))
-            return
-        with self.engine.begin() as connection:
+                return False
             if not connection.execute(update(notifications).where(notifications.c.id == row.id, notifications.c.state == "pending")
                                       .values(state="sent", sent_at=now(), attempts=notifications.c.attempts + 1)).rowcount:
-                return
+                return False
             if row.offer_id:
                 mark_notified(connection, row.offer_id)
                 found = connection.execute(select(offers.c.journey, offers.c.subject).where(offers.c.id == row.offer_id)).first()
                 if found:
                     step(connection, found.journey, found.subject, "notified", offer=row.offer_id, channel=row.channel)
+        return True
 
     def _write(self, row: Any) -> None:
         """One file per message, written whole (a temporary name, then renamed): a crash leaves
