@@ -81,6 +81,9 @@ offers = Table(
     UniqueConstraint("journey", "subject", "program", name="uq_offers_subject"),
     Index("ix_offers_addressee", "addressee"),
     Index("ix_offers_state", "state", "deadline"),
+    Index("ix_offers_recipient", "recipient"),   # a person's offers: addressee, recipient or subject
+    Index("ix_offers_subject", "subject"),
+    Index("ix_offers_event", "event_id"),        # the journeys list joins events to their offers
 )
 
 # Mojaloop's duplicate rule for confirmations: the same key and body hash replays the stored
