@@ -43,7 +43,7 @@ OPTIONS: dict[str, dict[str, list[str]]] = {
     "emergency": {"full": [], "quick": ["--persons", "20000"]},
     "login": {"full": [], "quick": ["--seconds", "1", "--concurrency", "2"]},
     "births": {"full": ["--count", "200", "--rate", "10"], "quick": ["--count", "10", "--rate", "5"]},
-    "portal": {"full": ["--users", "50", "--seconds", "20"], "quick": ["--users", "2", "--seconds", "2"]},
+    "portal": {"full": ["--users", "50", "--seconds", "10"], "quick": ["--users", "2", "--seconds", "2"]},
     "assistant": {"full": [], "quick": ["--synthetic", "200", "--queries", "10"]},
     "scaleout": {"full": [], "quick": ["--births", "20", "--seconds", "2"]},
 }
@@ -155,6 +155,7 @@ FIGURES: dict[str, list[Figure]] = {
                key("workers.one_worker_offers_per_s"), "one worker", throughput=True),
         Figure("two workers / one", key("workers.ratio"), "×", goal=1.6,
                anchor="goal: two workers on two hosts double birth-journey throughput within 20% (1.6 to 2.4; issue 9)"),
+        Figure("exactly one offer per birth, both phases", key("workers.exactly_one_offer_per_birth")),
         Figure("reads per second, two POP gateways behind the balancer", key("gateways.two_gateways_rps"), "req/s",
                key("gateways.one_gateway_rps"), "one gateway", goal=None, throughput=True,
                anchor="goal: two gateway processes serve more than one (issue 9); " + X_ROAD.split(" (")[0]),
