@@ -1,6 +1,7 @@
-"""One worker process of the shared-queue test: waits for the start signal (a file), then claims
-from one queue of a PostgreSQL database in small batches until nothing is left, and writes the
-ids it took (the notification sender writes its mails to a spool of its own instead)."""
+"""One worker process of the shared-queue test: says it is ready (imports done, database reached),
+waits for the start signal (a file), then claims from one queue of a PostgreSQL database in small
+batches until nothing is left, and writes the ids it took (the notification sender writes its
+mails to a spool of its own instead)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-from tenfold.storage import make_engine
+from sqlalchemy import select
+
+from tenfold.exchange import delivery
+from tenfold.lifeevents import queue
+from tenfold.lifeevents.notifications import Sender
+from tenfold.lifeevents.tables import notifications
+from tenfold.storage import make_engine, outbox
 
 
 def claim_all(kind: str, url: str, spool: Path) -> list[object]:
@@ -17,8 +24,6 @@ def claim_all(kind: str, url: str, spool: Path) -> list[object]:
     taken: list[object] = []
     while True:
         if kind == "notifications":
-            from tenfold.lifeevents.notifications import Sender
-
             if Sender(engine, spool).send_pending(limit=5) == 0 and not _pending_notifications(engine):
                 return taken
             continue
@@ -29,25 +34,15 @@ def claim_all(kind: str, url: str, spool: Path) -> list[object]:
 
 
 def _pending_notifications(engine) -> bool:  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from tenfold.lifeevents.tables import notifications
-
     with engine.connect() as connection:
         return connection.execute(select(notifications.c.id).where(notifications.c.state == "pending").limit(1)).first() is not None
 
 
 def _claim(kind: str, engine) -> list[object]:  # type: ignore[no-untyped-def]
     if kind == "life_events":
-        from tenfold.lifeevents import queue
-
         return [c.id for c in queue.claim(engine, 3, 600, 3)]
     if kind == "deliveries":
-        from tenfold.exchange import delivery
-
         return [p.delivery_id for p in delivery.claim_due(engine, 3)]
-    from tenfold.storage import outbox
-
     with engine.begin() as connection:
         ids = [e.id for e in outbox.claim(connection, 3)]
         outbox.mark_published(connection, ids)
@@ -56,6 +51,8 @@ def _claim(kind: str, engine) -> list[object]:  # type: ignore[no-untyped-def]
 
 if __name__ == "__main__":
     kind, url, directory = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    make_engine(url).connect().close()
+    (directory / "ready").touch()
     while not (directory.parent / "go").exists():
         time.sleep(0.01)
     (directory / "taken.json").write_text(json.dumps(claim_all(kind, url, directory)))

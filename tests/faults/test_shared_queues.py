@@ -11,17 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from tenfold.exchange import pubsub
 from tenfold.exchange.store import migrate as migrate_exchange
 from tenfold.lifeevents.tables import notifications
 from tenfold.storage import make_engine, outbox
 from tests.lifeevents.conftest import open_life
-from tests.lifeevents.country import ROOT
+from tests.lifeevents.country import ROOT, until
 
 pytestmark = pytest.mark.postgres
-ITEMS = 120
+ITEMS = 60
 ROOM = pubsub.Room("DEMO/GOV/POP/vital-events", frozenset({("DEMO/GOV/SIB/benefits", "death"), ("DEMO/GOV/TAX/taxation", "death")}))
 DEATH = {"deathId": "D-1", "personId": "36102030075", "deathDate": "2026-02-01", "place": "Tartu"}
 
@@ -47,8 +46,9 @@ def _fill(kind: str, url: str, directory: Path) -> None:
             pubsub.ensure_event_type(connection, ROOM.id, "death", {"type": "object"})
             for subscriber in ("DEMO/GOV/SIB/benefits", "DEMO/GOV/TAX/taxation"):
                 pubsub.ensure_subscription(connection, ROOM.id, "death", subscriber, "PUSH")
-        for n in range(ITEMS // 2):
-            pubsub.publish(engine, ROOM, "death", "DEMO/GOV/POP/registry", {**DEATH, "deathId": f"D-{n}"})
+        with engine.begin() as connection:
+            for n in range(ITEMS // 2):
+                pubsub.publish_in(connection, ROOM.id, "death", "DEMO/GOV/POP/registry", {**DEATH, "deathId": f"D-{n}"})
     else:
         with engine.begin() as connection:
             for n in range(ITEMS):
@@ -64,6 +64,7 @@ def test_two_processes_share_a_queue_without_doubles(kind: str, postgres_url: st
     for spool in spools:
         spool.mkdir()
         workers.append(subprocess.Popen([sys.executable, "-m", "tests.faults.queue_worker", kind, postgres_url, str(spool)], cwd=ROOT))
+    until(lambda: all((spool / "ready").exists() for spool in spools), 120, "both workers are ready")
     (tmp_path / "go").touch()
     for worker in workers:
         assert worker.wait(timeout=120) == 0
