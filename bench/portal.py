@@ -6,8 +6,8 @@ Preparing (not measured): the benchmark plays POP's front office as ``tenfold be
 does, registering births (from eight desks at once) to women of the country until enough offers
 wait at SIB for both phases to run their full time (``--offers``; by default
 ``users * seconds * OFFERS_PER_USER_SECOND`` for each phase). Offers prepared by an earlier run
-and still open are used first (they are kept in ``var/bench/portal-offers.json``), so repeated
-runs register only what is missing. Each resident is signed in to the portal by creating her
+and still open are used first (the mothers the bench gave births to are kept in
+``var/bench/portal-offers.json``), so repeated runs register only what is missing. Each resident is signed in to the portal by creating her
 session in the portal's session store, exactly the row its OpenID Connect callback writes (the
 sign-in itself is ``tenfold bench login``).
 
@@ -55,13 +55,13 @@ def _kept() -> dict[str, Any]:
     try:
         return dict(orjson.loads(_kept_file().read_bytes()))
     except (OSError, orjson.JSONDecodeError):
-        return {"mothers": [], "used": []}
+        return {"used": []}
 
 
-def _keep(mothers: list[str], used: list[str]) -> None:
+def _keep(used: list[str]) -> None:
     path = _kept_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orjson.dumps({"mothers": mothers, "used": used}))
+    path.write_bytes(orjson.dumps({"used": used}))
 
 
 def _handled(sib: str, after: int, children: set[str], deadline: float) -> int:
@@ -96,14 +96,22 @@ def _waiting(sib: str, mothers: list[str], today: date) -> dict[str, list[dict[s
 
 
 def _register_births(pop: str, sib: str, mothers: list[str], today: date) -> None:
-    """``BIRTHS_PER_MOTHER`` births to each mother, one a month, from eight desks; then wait for SIB."""
+    """``BIRTHS_PER_MOTHER`` births to each mother, 31 days apart (so each in a month of its own),
+    spread over four weeks (a day has a thousand personal codes), from eight desks; then wait for SIB."""
     from tenfold.cli.bench import load
 
     births = load("births")
     after = births._latest_event(sib)
-    jobs = [(mother, month, n) for n, (month, mother) in enumerate((m, x) for m in range(BIRTHS_PER_MOTHER) for x in mothers)]
+    jobs = [(mother, today - timedelta(days=31 * month + 1 + i % 28)) for month in range(BIRTHS_PER_MOTHER) for i, mother in enumerate(mothers)]
+
+    def register(n: int) -> str | None:
+        try:
+            return str(births._register(pop, jobs[n][0], jobs[n][1], n)[0])
+        except RuntimeError:   # that day's personal codes are taken (earlier runs): one offer fewer
+            return None
+
     with ThreadPoolExecutor(max_workers=8) as pool:   # POP's front office has several desks
-        children = set(pool.map(lambda j: births._register(pop, j[0], today - timedelta(days=31 * j[1]), j[2])[0], jobs))
+        children = {child for child in pool.map(register, range(len(jobs))) if child}
     _handled(sib, after, children, time.monotonic() + 60 + len(children) / 5)
 
 
@@ -113,18 +121,17 @@ def _prepare(pop: str, sib: str, needed: int) -> dict[str, list[dict[str, Any]]]
     from tenfold.cli.exchange import http
 
     today = date.fromisoformat(http("GET", sib + "/status")[2]["today"])
-    kept = _kept()
-    waiting = _waiting(sib, kept["mothers"], today)
-    used = set(kept["used"])
+    used = set(_kept()["used"])
+    waiting = _waiting(sib, sorted(used), today)   # every mother the bench gave births to: a run cut short loses none
     missing = needed - sum(len(o) for o in waiting.values())
     if missing > 0:
         count = math.ceil(missing / BIRTHS_PER_MOTHER * 1.2)   # a few births end in the exception queue, not an offer
         candidates = load("births")._mothers(pop, today, len(used) + count * 2)
         fresh = [m for m in dict.fromkeys(candidates) if m not in used][:count]
-        _register_births(pop, sib, fresh, today)
         used.update(fresh)
+        _keep(sorted(used))   # before the births: a run cut short half-way never reuses a mother
+        _register_births(pop, sib, fresh, today)
         waiting.update(_waiting(sib, fresh, today))
-    _keep(sorted(waiting), sorted(used))
     if sum(len(o) for o in waiting.values()) < min(needed, 2):
         raise RuntimeError("too few offers are waiting at SIB; is SIB's worker running?")
     return waiting
