@@ -34,7 +34,7 @@ from tests.lifeevents.country import ROOT, until
 
 pytestmark = pytest.mark.postgres
 ATTEMPTS, BASE, CEILING, CONCURRENCY = 5, 0.2, 0.8, 16
-PER_SUBSCRIBER = CONCURRENCY // 4   # the push worker's default share of one subscriber
+PER_SUBSCRIBER = CONCURRENCY // 2   # the push worker's default share of one subscriber
 MEMBERS = ("POP", "SIB", "TAX")
 
 

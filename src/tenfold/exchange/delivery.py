@@ -105,7 +105,7 @@ Sender = Callable[[Push], Awaitable[str | None]]
 
 class PushWorker:
     """Sends due PUSH deliveries of the rooms this member owns: at most ``concurrency`` at a time,
-    at most ``per_subscriber`` of them to one subscriber, and a freed slot is filled at once, so
+    at most ``per_subscriber`` of them (half by default) to one subscriber, and a freed slot is filled at once, so
     a subscriber that answers slowly delays only its own deliveries."""
 
     def __init__(self, engine: Engine, send: Sender, *, poll: float, max_attempts: int, base: float, ceiling: float,
@@ -114,7 +114,7 @@ class PushWorker:
         self.max_attempts, self.base, self.ceiling = max_attempts, base, ceiling
         self.on_outcome = on_outcome
         self.concurrency = concurrency
-        self.per_subscriber = per_subscriber or max(concurrency // 4, 1)
+        self.per_subscriber = per_subscriber or max(concurrency // 2, 1)
         self._in_flight: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._freed = asyncio.Event()
