@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
@@ -185,3 +186,77 @@ def test_down_without_its_state_file_removes_what_a_crashed_run_left(tmp_path: P
             left.kill()
         netns.remove_host(f"{prefix}-h1", f"{prefix}-h1")
         netns.remove_link(f"{prefix}-br")
+
+
+def _register_birth(pop: str, mother: str, serials: Iterator[int]) -> str:
+    """A birth at POP's front office: the first free personal code of today (409 means taken)."""
+    from tenfold.ids import isikukood
+
+    for serial in serials:
+        child = isikukood.generate(date.today(), "F", serial)
+        status, _headers, answer = _http("POST", f"{pop}/population/births", {
+            "birth": {"motherId": mother, "fatherId": None, "birthDate": date.today().isoformat(), "place": "Narva", "multipleBirthSize": 1},
+            "child": {"ID": child, "firstName": "Link", "lastName": "Child", "sex": "F"}}, FRONT_OFFICE)
+        if status == 201:
+            return child
+        assert status == 409, answer
+    raise AssertionError("no free personal code left for today")
+
+
+def _mothers(pop: str, count: int) -> list[str]:
+    answer = _http("GET", f"{pop}/data/persons/1.0?query.sex=F&query.status=alive&pageSize=1000", None, FRONT_OFFICE)[2]
+    today = date.today()
+    found = [p["ID"] for p in answer["results"] if 20 <= (today - date.fromisoformat(p["birthDate"])).days // 365 <= 40]
+    assert len(found) > count, "too few mothers in the country"
+    return found[1:count + 1]   # not the first: the other birth test takes that one
+
+
+def _offers(lifeevents: str, child: str, mother: str) -> list[dict[str, Any]]:
+    return [o for o in _http("GET", f"{lifeevents}/offers?personId={mother}")[2]["offers"] if o["subject"] == child]
+
+
+def _link(namespace: str, state: str) -> None:
+    netns.ip("-n", namespace, "link", "set", "eth0", state)
+
+
+def _assert_logs_verify(cluster: dict[str, Any], codes: tuple[str, ...]) -> None:
+    from tenfold.exchange.logverify import verify_log
+    from tenfold.exchange.pki import Anchor
+    from tenfold.topology import load
+
+    anchor = Anchor.load(Path(cluster["env"]["TENFOLD_VAR_DIR"]) / "cluster" / "hosts" / "central" / "pki" / "anchor.json")
+    topology = load(Path(cluster["env"]["TENFOLD_TOPOLOGY"]))
+    for code in codes:
+        engine = make_engine(cluster["state"]["database"].replace("{member}", code.lower()))
+        try:
+            verdict = verify_log(engine, topology.member(code).id, anchor)
+        finally:
+            engine.dispose()
+        assert verdict.intact and verdict.entries > 0, f"{code}: {verdict.problem} (entry {verdict.bad_seq})"
+
+
+def test_sib_host_cut_off_for_ten_seconds_gets_one_offer_per_birth(cluster: dict[str, Any]) -> None:
+    """SIB's host loses its link (to POP's gateway and to PostgreSQL alike) while births are
+    registered at POP; once it is back, every birth has exactly one offer at SIB."""
+    pop_ns, pop_host, pop = _where(cluster, "POP")
+    sib_ns, _h, sib = _where(cluster, "SIB")
+    exchange_port = int(pop["exchange_url"].rsplit(":", 1)[1])
+    serials = iter(range(500, 899))
+    with OnHost(pop_ns) as at_pop, OnHost(sib_ns) as at_sib:
+        mothers = at_pop(_mothers, pop["apps"]["registry"], 6)
+        births = [(at_pop(_register_birth, pop["apps"]["registry"], mother, serials), mother) for mother in mothers[:2]]
+        _link(sib_ns, "down")
+        try:
+            assert not at_sib(_connects, pop_host["address"], exchange_port), "SIB's host still reaches POP's gateway"
+            for mother in mothers[2:]:   # four births while SIB is unreachable, over about ten seconds
+                births.append((at_pop(_register_birth, pop["apps"]["registry"], mother, serials), mother))
+                time.sleep(2.5)
+        finally:
+            _link(sib_ns, "up")
+        lifeevents = sib["apps"]["lifeevents"]
+        for n, (child, mother) in enumerate(births, 1):
+            until(lambda c=child, m=mother: at_sib(_offers, lifeevents, c, m), 60, f"the offer for birth {n} of {len(births)} appears at SIB")
+        time.sleep(2)   # a second delivery of any birth, were there one, would have landed by now
+        counts = [len(at_sib(_offers, lifeevents, child, mother)) for child, mother in births]
+    assert counts == [1] * len(births), f"offers per birth: {counts}"
+    _assert_logs_verify(cluster, ("POP", "SIB"))
