@@ -74,7 +74,7 @@ def _baseline(service: Any, count: int) -> float:
     """The same rows with the same columns, inserted in the same chunks, and nothing else."""
     from sqlalchemy import Column, MetaData, Table
 
-    from tenfold.payments import _bulk
+    from tenfold.storage import bulk
     from tenfold.payments.tables import payment_instructions
 
     plain = Table("bench_plain_rows", MetaData(), *[Column(c.name, c.type) for c in payment_instructions.columns])
@@ -86,7 +86,7 @@ def _baseline(service: Any, count: int) -> float:
                  "EE382200221020145685", "HABAEE2X", "BANK1", "accepted", None, None, None, None, None, now, now)
                 for n in range(start, min(start + BATCH, count))]
         with service.engine.begin() as connection:
-            _bulk.insert_rows(connection, plain, [c.name for c in payment_instructions.columns], rows)
+            bulk.insert_rows(connection, plain, [c.name for c in payment_instructions.columns], rows)
     return time.perf_counter() - started
 
 

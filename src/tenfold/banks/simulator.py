@@ -22,10 +22,11 @@ from typing import Any, Callable
 
 from sqlalchemy import Connection, Engine, func, select, update
 
-from tenfold.banks import _bulk, accounts, messages
+from tenfold.banks import accounts, messages
 from tenfold.banks.config import BankSettings, Faults, bank_settings, identity
 from tenfold.banks.pain001 import PaymentFile, Unreadable, read
 from tenfold.banks.tables import arrivals, entries, outgoing, returns, state, transactions
+from tenfold.storage import bulk
 
 RETURN_REASONS = ("AC04", "MD07", "AC04", "CUST")
 
@@ -132,7 +133,7 @@ class BankSimulator:
         total = sum(t.amount_cents for t in parsed.transfers)
         arrival_id = self._arrival(connection, parsed.message_id, parsed.payment_info_id, digest, source, channel, sender, outcome,
                                    problem, len(parsed.transfers), total, now)
-        _bulk.insert_rows(connection, transactions, ("arrival_id", "end_to_end_id", "amount_cents", "creditor_iban", "status", "reason_code"),
+        bulk.insert_rows(connection, transactions, ("arrival_id", "end_to_end_id", "amount_cents", "creditor_iban", "status", "reason_code"),
                           [(arrival_id, t.end_to_end_id, t.amount_cents, t.creditor_iban, status, reason)
                            for t, (status, reason) in zip(parsed.transfers, verdicts)])
         if problem is None:
@@ -171,7 +172,7 @@ class BankSimulator:
               faults: Faults) -> None:
         if not credited:
             return
-        _bulk.insert_rows(connection, entries, ("reference", "kind", "credit", "amount_cents", "end_to_end_id", "arrival_id", "booked_at"),
+        bulk.insert_rows(connection, entries, ("reference", "kind", "credit", "amount_cents", "end_to_end_id", "arrival_id", "booked_at"),
                           [(f"{self.identity.code}{arrival_id:08d}T{n:06d}", "payment", False, t.amount_cents, t.end_to_end_id,
                             arrival_id, now) for n, t in enumerate(credited, start=1)])
         due = now + timedelta(seconds=faults.return_delay_seconds)

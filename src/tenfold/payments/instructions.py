@@ -16,7 +16,7 @@ from typing import Sequence
 
 from sqlalchemy import Connection, select
 
-from tenfold.payments import _bulk, ledger, mapper, programs
+from tenfold.payments import ledger, mapper, programs
 from tenfold.payments.errors import DuplicateConflict, InsufficientFunds, InvalidInput
 from tenfold.payments.models import (
     ACCEPTED, NO_FINANCIAL_ADDRESS, REJECTED, BatchReceipt, BatchRequest, InstructionRequest, Refused, Replayed, end_to_end_id,
@@ -24,6 +24,7 @@ from tenfold.payments.models import (
 )
 from tenfold.payments.money import format_cents
 from tenfold.payments.tables import disbursement_batches, payment_instructions
+from tenfold.storage import bulk
 
 CHUNK = 500
 _COLUMNS = ("batch_id", "seq", "institution", "request_id", "request_hash", "program_id", "payee_identity", "beneficiary_id",
@@ -47,7 +48,7 @@ def stored_receipt(connection: Connection, batch: dict) -> BatchReceipt:  # type
 def _previous(connection: Connection, institution: str, request_ids: Sequence[str]) -> dict[str, tuple[str, str, int, str]]:
     sql = ("SELECT request_id, request_hash, batch_id, seq, state FROM payment_instructions "
            "WHERE institution = ? AND request_id IN")
-    return {r[0]: (r[1], r[2], r[3], r[4]) for r in _bulk.select_in(connection, sql, request_ids, (institution,))}
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in bulk.select_in(connection, sql, request_ids, (institution,))}
 
 
 def _split(connection: Connection, request: BatchRequest, hashes: list[str]) -> tuple[list[tuple[InstructionRequest, str]], list[Replayed]]:
@@ -104,7 +105,7 @@ def submit(connection: Connection, request: BatchRequest, now: datetime, *, retr
         control_count=len(request.instructions), control_sum_cents=sum(i.amount_cents for i in request.instructions),
         accepted_count=accepted, accepted_sum_cents=accepted_cents, callbacks=0, created_at=now,
         completed_at=None if accepted else now))
-    _bulk.insert_rows(connection, payment_instructions, _COLUMNS, rows)
+    bulk.insert_rows(connection, payment_instructions, _COLUMNS, rows)
     return BatchReceipt(new_id, state, accepted, accepted_cents, False, refused, replayed)
 
 

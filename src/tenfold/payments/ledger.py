@@ -26,8 +26,8 @@ from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from tenfold.payments import _bulk
 from tenfold.payments.tables import ledger_accounts, postings
+from tenfold.storage import bulk
 
 PROGRAM_ACCOUNT_KINDS = ("fund", "reserved", "appropriation")
 BENEFICIARY = "beneficiary:"
@@ -89,7 +89,7 @@ def post(connection: Connection, kind: str, journals: Sequence[Journal], now: da
             deltas[debit] += amount
         if not credit.startswith(BENEFICIARY):
             deltas[credit] -= amount
-    _bulk.insert_rows(connection, postings, ("journal", "kind", "account", "amount_cents", "posted_at"), rows)
+    bulk.insert_rows(connection, postings, ("journal", "kind", "account", "amount_cents", "posted_at"), rows)
     _move(connection, deltas, now)
 
 

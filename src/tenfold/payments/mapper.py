@@ -23,9 +23,9 @@ from schwifty.exceptions import SchwiftyException
 from sqlalchemy import Connection, select
 
 from tenfold.ids import scheme
-from tenfold.payments import _bulk
 from tenfold.payments.config import BankDirectory
 from tenfold.payments.tables import financial_address_changes, financial_addresses
+from tenfold.storage import bulk
 
 MODALITIES = {"00": "bank account", "01": "mobile money", "02": "voucher", "03": "digital wallet", "04": "proxy"}
 SUPPORTED_MODALITIES = ("00",)
@@ -136,7 +136,7 @@ def routes(connection: Connection, institution: str, payees: Sequence[str]) -> d
     """The hot path's lookup: payee identity -> (beneficiary id, IBAN, BIC, bank)."""
     sql = ("SELECT payee_identity, id, financial_address, bic, bank FROM financial_addresses "
            "WHERE institution = ? AND payee_identity IN")
-    return {row[0]: (row[1], row[2], row[3], row[4]) for row in _bulk.select_in(connection, sql, payees, (institution,))}
+    return {row[0]: (row[1], row[2], row[3], row[4]) for row in bulk.select_in(connection, sql, payees, (institution,))}
 
 
 def register(connection: Connection, router: Router, institution: str, beneficiaries: Iterable[Beneficiary],
@@ -153,7 +153,7 @@ def register(connection: Connection, router: Router, institution: str, beneficia
             continue
         rows.append((institution, beneficiary.payee_identity, beneficiary.payment_modality, route.iban, route.bic, route.bank,
                      beneficiary.holder_name, now, now))
-    _bulk.insert_rows(connection, financial_addresses, ("institution", "payee_identity", "payment_modality", "financial_address",
+    bulk.insert_rows(connection, financial_addresses, ("institution", "payee_identity", "payment_modality", "financial_address",
                                                         "bic", "bank", "holder_name", "created_at", "updated_at"), rows)
     result.registered = len(rows)
     return result
@@ -178,9 +178,9 @@ def update(connection: Connection, router: Router, institution: str, beneficiari
         updates.append((beneficiary.payment_modality, route.iban, route.bic, route.bank, now, row["id"]))
         changes.append((row["id"], row["payment_modality"], row["financial_address"], beneficiary.payment_modality, route.iban,
                         changed_by, channel, reason, now))
-    _bulk.update_rows(connection, financial_addresses, ("payment_modality", "financial_address", "bic", "bank", "updated_at"),
+    bulk.update_rows(connection, financial_addresses, ("payment_modality", "financial_address", "bic", "bank", "updated_at"),
                       ("id",), updates)
-    _bulk.insert_rows(connection, financial_address_changes, ("address_id", "old_modality", "old_address", "new_modality",
+    bulk.insert_rows(connection, financial_address_changes, ("address_id", "old_modality", "old_address", "new_modality",
                                                               "new_address", "changed_by", "channel", "reason", "changed_at"), changes)
     result.updated = len(updates)
     return result

@@ -18,12 +18,13 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, func, select, update
 
-from tenfold.payments import _bulk, ledger
+from tenfold.payments import ledger
 from tenfold.payments.iso20022.reader import AccountReport, BankMessage, PaymentReturn, StatusReport
 from tenfold.payments.models import (
     BANK_ACCEPTED, OPEN, RELEASED, REJECTED, RETURNED, SENT, SETTLED, end_to_end_id, reason_text, split_end_to_end_id,
 )
 from tenfold.payments.tables import bank_files, bank_messages, payment_instructions, reconciliation_exceptions
+from tenfold.storage import bulk
 
 ALLOWED = {
     BANK_ACCEPTED: {RELEASED, SENT},
@@ -131,7 +132,7 @@ def load(connection: Connection, e2e_ids: Iterable[str]) -> dict[str, dict[str, 
            "WHERE batch_id = ? AND seq IN")
     found = {}
     for batch_id, seqs in by_batch.items():
-        for row in _bulk.select_in(connection, sql, seqs, (batch_id,)):
+        for row in bulk.select_in(connection, sql, seqs, (batch_id,)):
             found[end_to_end_id(row[0], row[1])] = {"state": row[2], "amount_cents": row[3], "bank": row[4], "program_id": row[5],
                                                     "beneficiary_id": row[6]}
     return found
@@ -196,7 +197,7 @@ def _commit(connection: Connection, work: _Work, now: datetime) -> None:
             batch_id, seq = split_end_to_end_id(e2e)  # type: ignore[misc]
             rows.append((target, code, reason_text(code) if target in (REJECTED, RETURNED) else None, now, batch_id, seq))
             work.applied.batches.add(batch_id)
-        _bulk.update_rows(connection, t, ("state", "reason_code", "reason", "updated_at"), ("batch_id", "seq"), rows)
+        bulk.update_rows(connection, t, ("state", "reason_code", "reason", "updated_at"), ("batch_id", "seq"), rows)
     failed = work.changes.get(REJECTED, []) + work.changes.get(RETURNED, [])
     work.applied.failed = len(failed)
     journals = []
@@ -219,13 +220,13 @@ def _commit(connection: Connection, work: _Work, now: datetime) -> None:
 def _mark_statement(connection: Connection, message_id: str, e2e_ids: list[str]) -> None:
     """Note on each instruction the statement that showed it."""
     rows = [(message_id, *split_end_to_end_id(e2e)) for e2e in e2e_ids]  # type: ignore[misc]
-    _bulk.update_rows(connection, payment_instructions, ("statement_id",), ("batch_id", "seq"), rows)
+    bulk.update_rows(connection, payment_instructions, ("statement_id",), ("batch_id", "seq"), rows)
 
 
 def record(connection: Connection, bank: str, problems: list[tuple[str, str | None, int | None, str]], message_id: str | None,
            now: datetime) -> None:
     rows = [(bank, kind, message_id, e2e, amount, detail[:500], False, now) for kind, e2e, amount, detail in problems]
-    _bulk.insert_rows(connection, reconciliation_exceptions, ("bank", "kind", "message_id", "end_to_end_id", "amount_cents",
+    bulk.insert_rows(connection, reconciliation_exceptions, ("bank", "kind", "message_id", "end_to_end_id", "amount_cents",
                                                               "detail", "resolved", "created_at"), rows)
 
 
