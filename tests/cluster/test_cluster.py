@@ -1,7 +1,8 @@
 """The country across hosts: ``tenfold cluster up --hosts 3`` on PostgreSQL (its own host), a
 generated country, a birth registered at POP's front office on one host and its offer stored at
-SIB on another, a person read from SIB's host through both gateways, and a member's
-application out of reach from another host. Needs root and ``ip netns`` (CI runs as root)."""
+SIB on another, a person read from SIB's host through both gateways, a member's application
+out of reach from another host, and SIB's host cut off for ten seconds while births go on.
+Needs root and ``ip netns`` (CI runs as root)."""
 
 from __future__ import annotations
 
