@@ -110,6 +110,21 @@ def test_a_failed_refresh_keeps_the_last_good_configuration(keys: Keys, tmp_path
     assert client.current.expires_at > datetime.now(UTC)
 
 
+
+class _Broken:
+    """A session whose every call fails in a way the download code does not expect."""
+
+    def get(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("an answer nobody planned for")
+
+
+def test_an_unexpected_failure_does_not_end_the_refreshing(keys: Keys, tmp_path: Path) -> None:
+    """If one round raised, the loop would end and the gateway refuse for good after expiry."""
+    client = ConfClient(keys.anchor, tmp_path / "globalconf.json", 60)
+    asyncio.run(client.refresh(_Broken()))  # type: ignore[arg-type]
+    assert client.last_error == "RuntimeError: an answer nobody planned for"
+
+
 def _pop_certificates(keys: Keys, kind: str) -> list[str]:
     conf = verify_envelope(keys.central.globalconf(), keys.anchor)
     return [c.serial for c in conf.member_certificates["DEMO/GOV/POP"] if c.kind == kind and c.serial not in conf.revoked]

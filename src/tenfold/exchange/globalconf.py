@@ -237,6 +237,15 @@ class ConfClient:
                 listener(conf, previous)
 
     async def refresh(self, session: aiohttp.ClientSession) -> None:
+        """One download. Never raises: the refresh loop must outlive any one bad answer or
+        failing listener, or the gateway would serve until expiry and then refuse for good."""
+        try:
+            await self._refresh(session)
+        except Exception as error:  # noqa: BLE001 - recorded and logged; the next round tries again
+            self.last_error = f"{type(error).__name__}: {error}"
+            log.exception("global configuration refresh failed unexpectedly")
+
+    async def _refresh(self, session: aiohttp.ClientSession) -> None:
         try:
             async with session.get(self.anchor.central_url + "/globalconf", timeout=aiohttp.ClientTimeout(total=10)) as response:
                 if response.status != 200:
