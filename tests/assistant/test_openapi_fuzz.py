@@ -3,10 +3,10 @@
 import tempfile
 from pathlib import Path
 
-import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tenfold.assistant.api import create_assistant_app
+from tests.fuzzing import assert_reached, schema_of
 
 from .conftest import CORPUS, open_service
 
@@ -19,8 +19,7 @@ def _app():  # type: ignore[no-untyped-def]
     return create_assistant_app(service)
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
-schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
+schema = schema_of(_app())
 STATUSES: list[int] = []
 
 
@@ -33,6 +32,4 @@ def test_no_input_causes_a_server_error(case) -> None:  # type: ignore[no-untype
 
 
 def test_the_fuzzing_reached_the_service() -> None:
-    assert STATUSES, "the fuzz tests did not run"
-    assert any(200 <= s < 300 for s in STATUSES)
-    assert any(400 <= s < 500 for s in STATUSES)
+    assert_reached(STATUSES)

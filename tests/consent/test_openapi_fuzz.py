@@ -3,12 +3,12 @@
 import tempfile
 from pathlib import Path
 
-import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tenfold.consent import open_consent
 from tenfold.consent.api import create_consent_app
 from tenfold.storage import make_engine
+from tests.fuzzing import assert_reached, schema_of
 
 
 def _app():  # type: ignore[no-untyped-def]
@@ -16,8 +16,7 @@ def _app():  # type: ignore[no-untyped-def]
     return create_consent_app(open_consent(make_engine(f"sqlite:///{directory / 'consent.sqlite'}"), directory))
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
-schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
+schema = schema_of(_app())
 STATUSES: list[int] = []
 
 
@@ -30,5 +29,4 @@ def test_no_input_causes_a_server_error(case) -> None:  # type: ignore[no-untype
 
 
 def test_the_fuzzing_reached_the_service() -> None:
-    assert STATUSES, "the fuzz tests did not run"
-    assert any(200 <= s < 300 for s in STATUSES) and any(400 <= s < 500 for s in STATUSES)
+    assert_reached(STATUSES)

@@ -4,7 +4,6 @@ CSV; the pages are HTML and outside it): no input may cause a 5xx."""
 import tempfile
 from pathlib import Path
 
-import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tenfold.portal import migrate
@@ -15,6 +14,7 @@ from tenfold.settings import DEMO_TOPOLOGY
 from tenfold.storage import make_engine
 from tenfold.topology import load
 from tests.portal.exchange import InProcessExchange, Sib
+from tests.fuzzing import assert_reached, schema_of
 
 
 def _app():  # type: ignore[no-untyped-def]
@@ -29,8 +29,7 @@ def _app():  # type: ignore[no-untyped-def]
     return create_portal_app(portal)
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
-schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
+schema = schema_of(_app())
 STATUSES: list[int] = []
 
 
@@ -43,6 +42,4 @@ def test_no_input_causes_a_server_error(case) -> None:  # type: ignore[no-untype
 
 
 def test_the_fuzzing_reached_the_portal() -> None:
-    assert STATUSES, "the fuzz tests did not run"
-    assert any(200 <= s < 300 for s in STATUSES)
-    assert any(400 <= s < 500 for s in STATUSES)
+    assert_reached(STATUSES)
