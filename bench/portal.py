@@ -17,12 +17,20 @@ sends them): the baseline phase confirms straight at SIB's application, the port
 the portal (and the portal's gateway and SIB's). Every confirmation is a first one (an offer is
 confirmed once). A phase ends after its seconds, or earlier when its offers run out: then the
 result says so (``offers_ran_out``) and its figures cover only ``seconds_measured``.
+
+Users are people: before each page and each click a user thinks for a while, drawn from an
+exponential distribution with mean ``think_seconds`` (5 s by default: reading an offer and
+deciding takes a person longer than that). The top-level figures are for those users. The run
+also measures saturation (``saturation``: the same two phases with no think time at all, so 50
+users keep 50 requests in flight): that is a throughput test, where latency is set by how much
+CPU a confirmation costs on the machine's two cores (Little's law), not by how a person fares.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import random
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +43,8 @@ import orjson
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'name="(recipient|iban)" value="([^"]*)"')
-OFFERS_PER_USER_SECOND = 1.5   # enough for both phases at well over today's rates; what is left is kept for the next run
+OFFERS_PER_USER_SECOND = 1.5   # enough for a phase without think time at well over today's rates; what is left is kept for the next run
+SATURATION_SECONDS = 10.0      # the no-think-time phases (a throughput test) need no longer
 BIRTHS_PER_MOTHER = 4          # one a month, so that each is a family decision of its own
 OPEN = ("proposed", "notified")
 
@@ -137,15 +146,19 @@ def _prepare(pop: str, sib: str, needed: int) -> dict[str, list[dict[str, Any]]]
     return waiting
 
 
-def _split(waiting: dict[str, list[dict[str, Any]]], direct_share: float) -> tuple[list[tuple[str, list[dict[str, Any]]]], ...]:
-    """The residents of the baseline and of the portal phase (each resident in one phase only)."""
+def _split(waiting: dict[str, list[dict[str, Any]]], needs: list[int]) -> list[list[tuple[str, list[dict[str, Any]]]]]:
+    """The residents of each phase, in proportion to the offers each phase needs (a resident in one phase only)."""
     residents = sorted(waiting.items())
-    total, taken, direct = sum(len(o) for _p, o in residents), 0, []
-    while residents and taken < total * direct_share:
-        person, offers = residents.pop()
-        direct.append((person, offers))
-        taken += len(offers)
-    return direct, residents
+    total = sum(len(o) for _p, o in residents)
+    phases: list[list[tuple[str, list[dict[str, Any]]]]] = []
+    for need in needs[:-1]:
+        share, taken, phase = total * need / sum(needs), 0, []
+        while residents and taken < share:
+            person, offers = residents.pop()
+            phase.append((person, offers))
+            taken += len(offers)
+        phases.append(phase)
+    return phases + [residents]
 
 
 def _sessions(residents: list[str]) -> dict[str, str]:
@@ -160,9 +173,11 @@ def _sessions(residents: list[str]) -> dict[str, str]:
 class Phase:
     """One phase's queue of residents and what it measured."""
 
-    def __init__(self, residents: list[tuple[str, list[dict[str, Any]]]], seconds: float) -> None:
+    def __init__(self, residents: list[tuple[str, list[dict[str, Any]]]], seconds: float, think: float = 0.0, seed: int = 2026) -> None:
         self.queue = list(reversed(residents))
         self.seconds = seconds
+        self.think = think
+        self.random = random.Random(seed)   # the same think times in every run
         self.page: list[float] = []
         self.confirm: list[float] = []
         self.failures: list[str] = []
@@ -185,6 +200,12 @@ class Phase:
     def timed_out(self) -> bool:
         return time.monotonic() >= self.stop
 
+    async def pause(self) -> bool:
+        """A user's think time before the next page or click; False when the phase ended meanwhile."""
+        if self.think > 0:
+            await asyncio.sleep(min(self.random.expovariate(1 / self.think), max(0.0, self.stop - time.monotonic())))
+        return not self.timed_out()
+
     def measured(self) -> float:
         return self.ended - self.started
 
@@ -195,12 +216,14 @@ async def _direct(http: Any, sib: str, phase: Phase) -> None:
         person, offers = resident
         headers = {"X-Road-UserId": person, "X-Road-Client": "DEMO/GOV/PORTAL/portal"}
         for offer in offers:
-            if phase.timed_out():
+            if not await phase.pause():
                 return
             started = time.perf_counter()
             async with http.get(f"{sib}/offers/{offer['id']}", headers=headers) as response:
                 await response.read()
             phase.page.append((time.perf_counter() - started) * 1000)
+            if not await phase.pause():
+                return
             started = time.perf_counter()
             async with http.post(f"{sib}/offers/{offer['id']}/confirm", json={"recipient": offer["recipient"], "iban": offer["iban"]},
                                  headers={**headers, "Idempotency-Key": f"bench-{offer['id']}"}) as response:
@@ -218,7 +241,7 @@ async def _portal(aiohttp: Any, portal: str, tokens: dict[str, str], phase: Phas
         person, offers = resident
         async with aiohttp.ClientSession(cookies={"tenfold-portal": tokens[person]}, connector=aiohttp.TCPConnector(limit=4)) as http:
             for offer in offers:
-                if phase.timed_out():
+                if not await phase.pause():
                     return
                 await _portal_offer(http, portal, offer, phase)
 
@@ -234,6 +257,8 @@ async def _portal_offer(http: Any, portal: str, offer: dict[str, Any], phase: Ph
         phase.failures.append(f"offer page {status}")
         return
     form = {"csrf_token": token_found.group(1), **shown}
+    if not await phase.pause():
+        return
     started = time.perf_counter()
     async with http.post(f"{portal}/offers/{offer['id']}/confirm", data=form, allow_redirects=False,
                          headers={"Origin": portal}) as response:
@@ -269,28 +294,46 @@ def _figures(phase: Phase) -> dict[str, Any]:
     }
 
 
-def run(users: int = 50, seconds: float = 20.0, offers: int | None = None) -> dict[str, Any]:
+def _needed(users: int, seconds: float, think: float) -> int:
+    """Offers one phase can confirm at most: a user confirms one per two think times (or, without
+    think time, at well over the rates measured so far)."""
+    rate = OFFERS_PER_USER_SECOND if think <= 0 else min(OFFERS_PER_USER_SECOND, 1.5 / (2 * think))
+    return math.ceil(users * seconds * rate)
+
+
+def _compared(through: Phase, direct: Phase) -> dict[str, Any]:
+    """A phase through the portal and its baseline, with whether both ran their full time."""
+    ours, baseline = _figures(through), _figures(direct)
+    return {**ours, **{f"baseline_{k}": v for k, v in baseline.items()}, "complete": not (through.ran_out or direct.ran_out)}
+
+
+def run(users: int = 50, seconds: float = 20.0, offers: int | None = None, think_seconds: float = 5.0,
+        saturation: bool = True) -> dict[str, Any]:
     from tenfold.cli.bench import load
 
-    needed = offers or math.ceil(users * seconds * OFFERS_PER_USER_SECOND * 2)
+    saturation_seconds = min(seconds, SATURATION_SECONDS)
+    needs = [_needed(users, seconds, think_seconds)] * 2 + ([_needed(users, saturation_seconds, 0.0)] * 2 if saturation else [])
     with ExitStack() as stack:
         state = load("births")._country(stack)
         apps = {m["code"]: m["apps"] for m in state["members"]}
         pop, sib, portal = apps["POP"]["registry"], apps["SIB"]["lifeevents"], apps["PORTAL"]["portal"]
         prepared = time.monotonic()
-        waiting = _prepare(pop, sib, needed)
-        to_sib, to_portal = _split(waiting, 0.5)
-        tokens = _sessions([person for person, _o in to_portal])
+        waiting = _prepare(pop, sib, offers or sum(needs))
+        residents = _split(waiting, needs)
+        tokens = _sessions([person for phase in residents[1::2] for person, _o in phase])
         prepared = time.monotonic() - prepared
-        direct, through = Phase(to_sib, seconds), Phase(to_portal, seconds)
+        direct, through = Phase(residents[0], seconds, think_seconds), Phase(residents[1], seconds, think_seconds)
         asyncio.run(_measure(portal, sib, users, direct, through, tokens))
-    ours, baseline = _figures(through), _figures(direct)
-    complete = not (through.ran_out or direct.ran_out)
+        if saturation:
+            busy_direct, busy_through = Phase(residents[2], saturation_seconds), Phase(residents[3], saturation_seconds)
+            asyncio.run(_measure(portal, sib, users, busy_direct, busy_through, tokens))
+    result = _compared(through, direct)
     return {
-        "users": users, "seconds_requested": seconds, "offers_prepared": sum(len(o) for o in waiting.values()),
-        "residents": len(waiting), "seconds_preparing": round(prepared, 1), **ours,
-        **{f"baseline_{k}": v for k, v in baseline.items()}, "goal_confirm_p95_ms": 300,
-        "complete": complete,
-        "note": "measured for the requested seconds" if complete else
+        "users": users, "think_seconds_mean": think_seconds, "seconds_requested": seconds,
+        "offers_prepared": sum(len(o) for o in waiting.values()), "residents": len(waiting), "seconds_preparing": round(prepared, 1),
+        **result, "goal_confirm_p95_ms": 300,
+        "note": "measured for the requested seconds" if result["complete"] else
                 "offers ran out before the requested seconds: the figures cover seconds_measured only; prepare more with --offers",
+        **({"saturation": {"think_seconds_mean": 0, "seconds_requested": saturation_seconds, **_compared(busy_through, busy_direct)}}
+           if saturation else {}),
     }

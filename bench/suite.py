@@ -4,7 +4,10 @@ Markdown report with one table per benchmark (figure, baseline, ratio, goal, met
 machine, the date, the commit and the load average, plus matplotlib plots of the latency
 distributions and of each figure against its baseline.
 
-A benchmark that fails is reported with its last error line; the others still run. The births
+A benchmark that fails is reported with its last error line; the others still run. With
+``--keep``, the report also shows the benchmarks this run did not choose from their kept JSON,
+each section saying when and at which commit it was measured, so that one benchmark can be run
+again (after a change that concerns it) without running the rest. The births
 and portal benchmarks need a generated country: the suite generates one into a temporary
 directory of its own and points them at it (they start and stop it themselves), so a country
 somebody runs in ./var is never touched.
@@ -43,7 +46,7 @@ OPTIONS: dict[str, dict[str, list[str]]] = {
     "emergency": {"full": [], "quick": ["--persons", "20000"]},
     "login": {"full": [], "quick": ["--seconds", "1", "--concurrency", "2"]},
     "births": {"full": ["--count", "200", "--rate", "10"], "quick": ["--count", "10", "--rate", "5"]},
-    "portal": {"full": ["--users", "50", "--seconds", "10"], "quick": ["--users", "2", "--seconds", "2"]},
+    "portal": {"full": ["--users", "50", "--seconds", "30"], "quick": ["--users", "2", "--seconds", "2", "--think-seconds", "0.2"]},
     "assistant": {"full": [], "quick": ["--synthetic", "200", "--queries", "10"]},
     "scaleout": {"full": [], "quick": ["--births", "20", "--seconds", "2"]},
 }
@@ -139,11 +142,15 @@ FIGURES: dict[str, list[Figure]] = {
     ],
     "portal": [
         Figure("confirmation through the portal, p95", key("confirm_p95_ms"), "ms", key("baseline_confirm_p95_ms"), "SIB directly",
-               goal=300, higher_is_better=False, anchor="goal: p95 <= 300 ms at 50 residents at once (issue 7)"),
+               goal=300, higher_is_better=False, anchor="goal: p95 <= 300 ms at 50 residents at once (issue 7); users think 5 s on average"),
         Figure("offer page p95", key("offer_page_p95_ms"), "ms", first("baseline_offer_page_p95_ms", "baseline_offer_p95_ms"), "SIB directly",
                higher_is_better=False),
         Figure("confirmations per second", key("confirmations_per_s"), "confirmations/s", key("baseline_confirmations_per_s"), "SIB directly"),
-        Figure("requests per second", key("requests_per_s"), "req/s", key("baseline_requests_per_s"), "SIB directly", throughput=True),
+        Figure("saturation (no think time): confirmation p95", key("saturation.confirm_p95_ms"), "ms",
+               key("saturation.baseline_confirm_p95_ms"), "SIB directly", higher_is_better=False,
+               anchor="50 requests always in flight: latency = users / throughput on two cores"),
+        Figure("saturation: requests per second", key("saturation.requests_per_s"), "req/s", key("saturation.baseline_requests_per_s"),
+               "SIB directly", throughput=True),
     ],
     "assistant": [
         Figure("hybrid query p95, synthetic corpus", key("synthetic_hybrid_p95_ms"), "ms", key("synthetic_bm25_p95_ms"), "BM25 only",
@@ -183,6 +190,7 @@ class Outcome:
     result: dict[str, Any] | None = None
     error: str | None = None
     command: list[str] = field(default_factory=list)
+    measured: str = ""   # "when, at which commit", for a result kept from an earlier run
 
 
 def available() -> list[str]:
@@ -279,6 +287,8 @@ def run_all(names: list[str], size: str, out: Path, logs: Path, progress: Any, s
             argv = command(name, size, soak_minutes)
             outcome = run_one(name, argv, env, TIMEOUT[size] if name != "soak" else (soak_minutes or 0) * 60 + 1800, logs / f"{name}.log")
             if outcome.result is not None:
+                outcome.result["suite"] = {"measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": _commit(),
+                                           "seconds": round(outcome.seconds, 1), "command": argv[3:]}
                 (out / f"{name}.json").write_text(json.dumps(outcome.result, indent=2) + "\n")
             outcomes.append(outcome)
             progress.advance(task)
@@ -286,6 +296,32 @@ def run_all(names: list[str], size: str, out: Path, logs: Path, progress: Any, s
         if country is not None:
             shutil.rmtree(country, ignore_errors=True)
     return outcomes
+
+
+def kept(out: Path, fresh: list[Outcome]) -> list[Outcome]:
+    """The fresh outcomes, and for every other benchmark (soak last) the result an earlier run kept under ``out``."""
+    ran = {o.name: o for o in fresh}
+    found: list[Outcome] = []
+    for name in [*ORDER, "soak"]:
+        if name in ran:
+            found.append(ran[name])
+            continue
+        path = out / f"{name}.json"
+        try:
+            result = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        meta = result.get("suite") or {}
+        when = meta.get("measured_at") or datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        command = meta.get("command") or command_of(name)
+        found.append(Outcome(name, float(meta.get("seconds") or 0), result, command=[sys.executable, "-m", "tenfold.cli", *command],
+                             measured=f"kept from an earlier run: measured {when}" + (f" at commit `{meta['commit']}`" if meta.get("commit") else "")))
+    return found
+
+
+def command_of(name: str) -> list[str]:
+    """A benchmark's full-size command line as the suite runs it (without the interpreter)."""
+    return command(name, "full", 30)[3:]
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -360,7 +396,7 @@ def write_report(path: Path, outcomes: list[Outcome], notes: list[str], size: st
         "# Benchmarks", "",
         f"Measured {started.strftime('%Y-%m-%d %H:%M UTC')} at commit `{_commit()}` with `tenfold bench all"
         + (" --quick` (small sizes: these figures only show that the suite runs, not what the system does)" if size == "quick" else "`")
-        + ".", "",
+        + "." + (" Sections that say so were kept from an earlier run." if any(o.measured for o in outcomes) else ""), "",
         f"Machine: {spec['cpu']}, {spec['cores']} cores, {spec['memory_gib']} GiB, Python {spec['python']}, {spec['os']}. "
         f"Load average at the end: {load[0]} / {load[1]} / {load[2]} (1 / 5 / 15 min); the machine is shared, so figures move with it.", "",
         "Every benchmark runs in its own process with its baseline measured in the same run. The anchors are published figures of "
@@ -373,7 +409,8 @@ def write_report(path: Path, outcomes: list[Outcome], notes: list[str], size: st
     if notes:
         lines.append("")
     for outcome in outcomes:
-        lines += [f"## {outcome.name}", "", f"`{' '.join(['tenfold', *outcome.command[3:]])}` — {outcome.seconds:,.0f} s.", ""]
+        lines += [f"## {outcome.name}", "", f"`{' '.join(['tenfold', *outcome.command[3:]])}` — {outcome.seconds:,.0f} s"
+                  + (f"; {outcome.measured}." if outcome.measured else "."), ""]
         if outcome.error or outcome.result is None:
             lines += [f"**Failed:** {outcome.error}", ""]
             continue

@@ -96,3 +96,21 @@ def test_a_one_minute_soak_keeps_every_stream_going_and_the_invariants(tmp_path:
     assert {"central", "sib-lifeevents", "tre-payments", "portal-portal"} <= set(processes)
     assert all(p["last_mib"] and p["last_mib"] > 10 for p in processes.values())
     assert result["p99_ms"]["portal"] > 0 and result["latency_percentiles_ms"]["birth to offer"]["99"] > 0
+
+
+def test_a_benchmark_run_again_joins_the_results_kept_from_the_earlier_run(tmp_path: Path) -> None:
+    suite = load("suite")
+    out = tmp_path / "benchmarks"
+    out.mkdir()
+    earlier = {"instructions_per_s": 6000, "baseline_per_s": 30000, "instructions": 1000,
+               "suite": {"measured_at": "2026-11-26 23:19 UTC", "commit": "abc1234", "seconds": 12.0, "command": ["bench", "payments", "--json"]}}
+    (out / "payments.json").write_text(json.dumps(earlier))
+    (out / "exchange.json").write_text("{not json")   # a damaged file is left out, not fatal
+    fresh = suite.Outcome("reevaluate", 5.0, result={"households_per_s": 500_000}, command=["python", "-m", "tenfold.cli", "bench", "reevaluate"])
+    outcomes = suite.kept(out, [fresh])
+    assert [o.name for o in outcomes] == ["reevaluate", "payments"]
+    suite.write_report(tmp_path / "r.md", outcomes, [], "full", datetime.now(UTC))
+    text = (tmp_path / "r.md").read_text()
+    assert "Sections that say so were kept from an earlier run." in text
+    assert "`tenfold bench payments --json` — 12 s; kept from an earlier run: measured 2026-11-26 23:19 UTC at commit `abc1234`." in text
+    assert "`tenfold bench reevaluate` — 5 s." in text and "## exchange" not in text

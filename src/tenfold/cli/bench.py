@@ -99,6 +99,7 @@ def bench_all(
     only: str = typer.Option("", "--only", help="Comma-separated benchmarks to run (default: all)."),
     skip: str = typer.Option("", "--skip", help="Comma-separated benchmarks to leave out."),
     soak_minutes: float = typer.Option(0.0, "--soak-minutes", min=0, max=24 * 60, help="Also run the soak benchmark for this long (0: not)."),
+    keep: bool = typer.Option(False, "--keep", help="Show the benchmarks not run now with the results kept beside the report, marked as such."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Every benchmark, each in its own process, into one report with tables and plots."""
@@ -120,6 +121,8 @@ def bench_all(
     with progress(quiet=False) as shown:
         outcomes = suite.run_all(names, "quick" if quick else "full", out, get_settings().var_dir.resolve() / "logs" / "bench-all",
                                  shown, soak_minutes or None)
+    if keep:
+        outcomes = suite.kept(out, outcomes)
     suite.write_report(report_path, outcomes, notes, "quick" if quick else "full", started)
     if as_json:
         print_json({**suite.summary(outcomes, started), "report": str(report_path), "notes": notes})

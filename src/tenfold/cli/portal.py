@@ -110,6 +110,10 @@ def bench_portal(
     seconds: float = typer.Option(20.0, "--seconds", min=1, max=600, help="How long the measurement runs."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     offers: Optional[int] = typer.Option(None, "--offers", min=1, help="Offers to prepare (default: enough for the run)."),
+    think_seconds: float = typer.Option(5.0, "--think-seconds", min=0, max=600,
+                                        help="Mean time a user reads before each page and click (exponential); 0: none."),
+    saturation: bool = typer.Option(True, "--saturation/--no-saturation", help="Also measure with no think time at all (a throughput test)."),
 ) -> None:
     """Signed-in residents open their offer and confirm it, against the running country; SIB called directly as the baseline."""
-    report("portal", load_bench("portal").run(users=users, seconds=seconds, offers=offers), as_json)
+    report("portal", load_bench("portal").run(users=users, seconds=seconds, offers=offers, think_seconds=think_seconds,
+                                               saturation=saturation), as_json)
