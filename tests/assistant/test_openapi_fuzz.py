@@ -1,19 +1,15 @@
 """Schemathesis drives every operation of the assistant's OpenAPI document: no input may cause a 5xx."""
 
-import tempfile
-from pathlib import Path
-
 from hypothesis import HealthCheck, settings
 
 from tenfold.assistant.api import create_assistant_app
-from tests.fuzzing import assert_reached, schema_of
+from tests.fuzzing import assert_reached, schema_of, scratch
 
 from .conftest import CORPUS, open_service
 
 
 def _app():  # type: ignore[no-untyped-def]
-    # Built at import time because schemathesis needs the document to generate the tests.
-    directory = Path(tempfile.mkdtemp(prefix="tenfold-assistant-fuzz-"))
+    directory = scratch("tenfold-assistant-fuzz-")
     service = open_service(f"sqlite:///{directory / 'sib.sqlite'}")
     service.ingest([str(CORPUS / "en-child-benefit-rates.md"), str(CORPUS / "zh-taipei-childcare-allowance-amount.md")])
     return create_assistant_app(service)

@@ -1,18 +1,15 @@
 """Schemathesis drives every operation of the Consent API: no input may cause a 5xx."""
 
-import tempfile
-from pathlib import Path
-
 from hypothesis import HealthCheck, settings
 
 from tenfold.consent import open_consent
 from tenfold.consent.api import create_consent_app
 from tenfold.storage import make_engine
-from tests.fuzzing import assert_reached, schema_of
+from tests.fuzzing import assert_reached, schema_of, scratch
 
 
 def _app():  # type: ignore[no-untyped-def]
-    directory = Path(tempfile.mkdtemp(prefix="tenfold-consent-fuzz-"))
+    directory = scratch("tenfold-consent-fuzz-")
     return create_consent_app(open_consent(make_engine(f"sqlite:///{directory / 'consent.sqlite'}"), directory))
 
 

@@ -2,20 +2,17 @@
 userinfo, eSignet client management, the services offered through the exchange): no input may
 cause a 5xx."""
 
-import tempfile
-from pathlib import Path
-
 from hypothesis import HealthCheck, settings
 
 from tenfold.identity import IdentitySettings, StaticPersons, open_provider
 from tenfold.identity.api import create_identity_app
 from tenfold.storage import make_engine
 from tests.identity.idp import new_person_id, person_record
-from tests.fuzzing import assert_reached, schema_of
+from tests.fuzzing import assert_reached, schema_of, scratch
 
 
 def _app():  # type: ignore[no-untyped-def]
-    directory = Path(tempfile.mkdtemp(prefix="tenfold-idp-fuzz-"))
+    directory = scratch("tenfold-idp-fuzz-")
     code = new_person_id()
     people = StaticPersons({code: person_record(code)})
     provider = open_provider(make_engine(f"sqlite:///{directory / 'idp.sqlite'}"), "http://127.0.0.1:9", people,

@@ -5,13 +5,10 @@ through the running country's exchange."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from datetime import date
 from typing import Any
 
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, settings
 from sqlalchemy import func, select
 
@@ -19,21 +16,21 @@ from tenfold.lifeevents import LifeSettings, open_lifeevents
 from tenfold.lifeevents.api import create_lifeevents_app
 from tenfold.lifeevents.tables import metadata
 from tenfold.storage import make_engine
+from tests.fuzzing import assert_reached, schema_of, scratch
 from tests.lifeevents.conftest import make_offer
 
 pytestmark = pytest.mark.slow
 STATUSES: list[int] = []
 
 
-DIRECTORY = Path(tempfile.mkdtemp(prefix="tenfold-sib-fuzz-"))
+DIRECTORY = scratch("tenfold-sib-fuzz-")
 # Built at import time because schemathesis needs the document to generate the tests; the
 # gateway is the running country's, set once the country runs (see ``through_the_country``).
 SIB = open_lifeevents(make_engine(f"sqlite:///{DIRECTORY / 'sib.sqlite'}"),
                       LifeSettings(worker=False, mail_dir=DIRECTORY / "mail", opencrvs_secret="fuzz"), gateway_url="http://127.0.0.1:9")
 SIB.clock.set(date(2026, 1, 12))
 make_offer(SIB)
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_lifeevents_app(SIB, worker=False))
-schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
+schema = schema_of(create_lifeevents_app(SIB, worker=False))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -60,6 +57,4 @@ def test_no_input_causes_a_server_error_or_a_write_when_refused(case) -> None:  
 
 
 def test_the_fuzzing_reached_the_service() -> None:
-    assert STATUSES, "the fuzz tests did not run"
-    assert any(200 <= s < 300 for s in STATUSES)
-    assert any(400 <= s < 500 for s in STATUSES)
+    assert_reached(STATUSES)

@@ -1,9 +1,6 @@
 """Schemathesis drives every operation of the portal's OpenAPI document (its open data as JSON and
 CSV; the pages are HTML and outside it): no input may cause a 5xx."""
 
-import tempfile
-from pathlib import Path
-
 from hypothesis import HealthCheck, settings
 
 from tenfold.portal import migrate
@@ -14,12 +11,11 @@ from tenfold.settings import DEMO_TOPOLOGY
 from tenfold.storage import make_engine
 from tenfold.topology import load
 from tests.portal.exchange import InProcessExchange, Sib
-from tests.fuzzing import assert_reached, schema_of
+from tests.fuzzing import assert_reached, schema_of, scratch
 
 
 def _app():  # type: ignore[no-untyped-def]
-    # Built at import time because schemathesis needs the document to generate the tests.
-    directory = Path(tempfile.mkdtemp(prefix="tenfold-portal-fuzz-"))
+    directory = scratch("tenfold-portal-fuzz-")
     exchange = InProcessExchange(Sib.open(directory / "sib"))
     engine = make_engine(f"sqlite:///{directory / 'portal.sqlite'}")
     migrate(engine)
