@@ -410,7 +410,8 @@ def write_report(path: Path, outcomes: list[Outcome], notes: list[str], size: st
     if notes:
         lines.append("")
     for outcome in outcomes:
-        lines += [f"## {outcome.name}", "", f"`{' '.join(['tenfold', *outcome.command[3:]])}` — {outcome.seconds:,.0f} s"
+        took = f" — {outcome.seconds:,.0f} s" if outcome.seconds else ""   # a kept result may not know how long it took
+        lines += [f"## {outcome.name}", "", f"`{' '.join(['tenfold', *outcome.command[3:]])}`{took}"
                   + (f"; {outcome.measured}." if outcome.measured else "."), ""]
         if outcome.error or outcome.result is None:
             lines += [f"**Failed:** {outcome.error}", ""]
