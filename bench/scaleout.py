@@ -10,6 +10,13 @@ worker runs on another host than SIB's, with a second SIB gateway node there (it
 log database, as each node of an X-Road cluster keeps its own); otherwise both run on this host
 over a country of its own. ``placement`` says which. Every phase checks exactly one offer per birth.
 
+The hosts of a one-machine cluster share its cores: a second worker "host" adds no processor, and
+when one worker's journeys already keep the machine busy (gateways, registries, PostgreSQL and
+the worker together), a second cannot double anything. So with ``worker_cpus`` the two phases run
+again with each worker host given a CPU budget of its own (a control group limited to that many
+cores, see :mod:`tenfold.cluster.cpubudget`), as a real host has its own processors:
+``ratio_with_host_budget`` then says whether a second host adds what the first gives.
+
 (ii) The registry at POP behind one gateway process vs two behind a TCP round-robin balancer
 (``tenfold cluster balance``, TLS passing through): POP's published exchange address is the
 balancer's; the second node has its own database for its message log. SIB's gateway is the
@@ -76,6 +83,10 @@ class Site:
 
     def start_worker(self, index: int) -> subprocess.Popen[bytes]:
         raise NotImplementedError
+
+    def host_of_worker(self, index: int) -> str:
+        """The name of the host worker ``index`` runs on (its CPU budget is that host's)."""
+        return f"worker-host-{index}"
 
     def cpu_by_host(self) -> dict[str, float]:
         """CPU seconds so far of every process on each host (a cluster's namespaces; empty here)."""
@@ -165,6 +176,9 @@ class ClusterSite(Site):
         return {host.name: round(sum(_cpu({str(pid): pid for pid in netns.pids(host.namespace)}).values()), 2)
                 for host in self.layout.all_hosts}
 
+    def host_of_worker(self, index: int) -> str:
+        return str((self.hosts["SIB"] if index == 0 else self.second).name)
+
     def start_worker(self, index: int) -> subprocess.Popen[bytes]:
         from tenfold.cluster import netns
         from tenfold.cluster.manager import host_env
@@ -232,14 +246,21 @@ def _backlog(site: Site, births: Any, mothers: list[str], today: date, start: in
     return {child for child, _at in registered}
 
 
-def _drain(site: Site, births: Any, children: set[str], workers: int) -> dict[str, Any]:
-    """Start ``workers`` worker processes, wait for every offer, stop them."""
+def _drain(site: Site, births: Any, children: set[str], workers: int, worker_cpus: float = 0.0) -> dict[str, Any]:
+    """Start ``workers`` worker processes (each host with ``worker_cpus`` cores of its own, or
+    sharing the machine when 0), wait for every offer, stop them."""
     from tenfold.cli.exchange import http
+    from tenfold.cluster.cpubudget import CpuBudget
 
     at_sib = site.at("SIB")
     before_offers = sum(at_sib(http, "GET", site.sib + "/status")[2]["offers"].values())
     load_before, ticks, hosts_before = _load_average(), _machine_ticks(), site.cpu_by_host()
-    processes = [site.start_worker(index) for index in range(workers)]
+    budgets = [CpuBudget(f"tenfold-{site.host_of_worker(index)}", worker_cpus) for index in range(workers)] if worker_cpus else []
+    processes = []
+    for index in range(workers):
+        processes.append(site.start_worker(index))
+        if budgets:
+            budgets[index].add(processes[-1].pid)
     try:
         seen = at_sib(births._offers, site.sib, 0, children, time.monotonic() + 600)
         cpu = _cpu({f"worker-{i}": p.pid for i, p in enumerate(processes)})
@@ -247,10 +268,13 @@ def _drain(site: Site, births: Any, children: set[str], workers: int) -> dict[st
     finally:
         for process in processes:
             _stop(process)
+        for budget in budgets:
+            budget.remove()
     stored = sorted(datetime.fromisoformat(j["offerAt"]) for j in seen.values())
     span = (stored[-1] - stored[0]).total_seconds() if len(stored) > 1 else 0.0
     status = at_sib(http, "GET", site.sib + "/status")[2]
-    return {"workers": workers, "births": len(children), "offers": len(seen), "missing": len(children) - len(seen),
+    return {"workers": workers, "worker_host_cpus": worker_cpus or "shared", "births": len(children), "offers": len(seen),
+            "missing": len(children) - len(seen),
             "offers_stored_at_sib": sum(status["offers"].values()) - before_offers,
             "offers_per_s": round((len(stored) - 1) / span, 2) if span > 0 else None, "seconds": round(span, 2),
             "worker_cpu_seconds": cpu, "machine_busy_share": busy,
@@ -259,31 +283,41 @@ def _drain(site: Site, births: Any, children: set[str], workers: int) -> dict[st
             "load_average": {"before": load_before, "after": _load_average()}}
 
 
-def workers_part(births_per_phase: int, persons: int, placement: str = "auto") -> dict[str, Any]:
+def workers_part(births_per_phase: int, persons: int, placement: str = "auto", worker_cpus: float = 0.0) -> dict[str, Any]:
     from tenfold.cli.exchange import http
-    from tenfold.cluster import netns
+    from tenfold.cluster import cpubudget, netns
 
     births = load("births")
     why = netns.unavailable() or ("asked for: --placement local" if placement == "local" else None)
     if why is not None and placement == "cluster":
         raise RuntimeError(f"no cluster here: {why}")
+    no_budget = cpubudget.unavailable() if worker_cpus else None
     directory = Path(tempfile.mkdtemp(prefix="tenfold-bench-scaleout-"))
     with ExitStack() as stack:
         site: Site = ClusterSite(stack, directory, persons) if why is None else LocalSite(stack, directory, persons, why)
         at_pop, at_sib = site.at("POP"), site.at("SIB")
         today = date.fromisoformat(at_sib(http, "GET", site.sib + "/status")[2]["today"])
-        mothers = at_pop(births._mothers, site.pop, today, 2 * births_per_phase)
+        plan = [(1, 0.0), (2, 0.0)] + ([(1, worker_cpus), (2, worker_cpus)] if worker_cpus and no_budget is None else [])
+        mothers = at_pop(births._mothers, site.pop, today, len(plan) * births_per_phase)
         phases = []
-        for index, workers in enumerate((1, 2)):
+        for index, (workers, cpus) in enumerate(plan):
             children = _backlog(site, births, mothers, today, index * births_per_phase, births_per_phase)
-            phases.append(_drain(site, births, children, workers))
+            phases.append(_drain(site, births, children, workers, cpus))
     shutil.rmtree(directory, ignore_errors=True)
-    one, two = phases
-    ratio = round(two["offers_per_s"] / one["offers_per_s"], 2) if one["offers_per_s"] and two["offers_per_s"] else None
     doubles = [p for p in phases if p["offers_stored_at_sib"] != p["offers"]]
-    return {"placement": site.placement, "one_worker_offers_per_s": one["offers_per_s"], "two_workers_offers_per_s": two["offers_per_s"],
-            "ratio": ratio, "goal": "two workers ~2x one, within 20% (1.6 to 2.4)", "exactly_one_offer_per_birth": not doubles and
+    shared, budgeted = _ratio(phases[0], phases[1]), _ratio(*phases[2:4]) if len(phases) == 4 else None
+    return {"placement": site.placement, "one_worker_offers_per_s": phases[0]["offers_per_s"],
+            "two_workers_offers_per_s": phases[1]["offers_per_s"], "ratio": shared,
+            **({"worker_host_cpus": worker_cpus, "one_budgeted_worker_offers_per_s": phases[2]["offers_per_s"],
+                "two_budgeted_workers_offers_per_s": phases[3]["offers_per_s"], "ratio_with_host_budget": budgeted}
+               if budgeted is not None else {}),
+            **({"host_budget_not_measured": no_budget} if no_budget else {}),
+            "goal": "two workers ~2x one, within 20% (1.6 to 2.4)", "exactly_one_offer_per_birth": not doubles and
             all(p["missing"] == 0 for p in phases), "phases": phases}
+
+
+def _ratio(one: dict[str, Any], two: dict[str, Any]) -> float | None:
+    return round(two["offers_per_s"] / one["offers_per_s"], 2) if one["offers_per_s"] and two["offers_per_s"] else None
 
 
 # ------------------------------------------------------------------- (ii) POP's gateway nodes
@@ -400,11 +434,11 @@ def _log_entries(var_dir: Path) -> dict[str, int]:
 # ------------------------------------------------------------------------------------------ run
 
 def run(births: int = 150, persons: int = 2000, seconds: float = 10.0, concurrency: int = 32, generator: str = "auto",
-        parts: str = "workers,gateways", placement: str = "auto") -> dict[str, Any]:
+        parts: str = "workers,gateways", placement: str = "auto", worker_cpus: float = 0.25) -> dict[str, Any]:
     chosen = {p.strip() for p in parts.split(",") if p.strip()}
     result: dict[str, Any] = {"cores": os.cpu_count(), "load_average_at_start": _load_average()}
     if "workers" in chosen:
-        result["workers"] = workers_part(births, persons, placement)
+        result["workers"] = workers_part(births, persons, placement, worker_cpus)
     if "gateways" in chosen:
         result["gateways"] = gateways_part(seconds, concurrency, generator)
     result["load_average_at_end"] = _load_average()
