@@ -174,3 +174,39 @@ def test_the_push_worker_dead_letters_after_the_configured_tries(attempts: int, 
     asyncio.run(asyncio.wait_for(scenario(), 20))
     assert len(tries) == attempts
     assert delivery.dead_letters(engine)[0]["attempts"] == attempts
+
+
+def test_the_push_worker_of_a_member_without_rooms_makes_no_database_rounds(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from tenfold.exchange.store import migrate
+    from tenfold.storage import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'room.sqlite'}")
+    migrate(engine)
+    room = pubsub.Room("DEMO/GOV/POP/vital-events", frozenset({("DEMO/GOV/SIB/benefits", "death")}))
+    with engine.begin() as connection:
+        pubsub.ensure_event_type(connection, room.id, "death", {"type": "object"})
+        pubsub.ensure_subscription(connection, room.id, "death", "DEMO/GOV/SIB/benefits", "PUSH")
+    pubsub.publish(engine, room, "death", "DEMO/GOV/POP/registry", DEATH)
+    rounds: list[int] = []
+    claim = delivery.claim_due
+    monkeypatch.setattr(delivery, "claim_due", lambda *a, **k: rounds.append(1) or claim(*a, **k))
+    owns = {"rooms": False}
+    sent: list[str] = []
+
+    async def send(push: delivery.Push) -> None:
+        sent.append(push.event["id"])
+
+    async def scenario() -> None:
+        worker = delivery.PushWorker(engine, send, poll=0.01, max_attempts=3, base=0.001, ceiling=0.002, owns_rooms=lambda: owns["rooms"])
+        task = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.2)
+        assert rounds == [] and sent == []
+        owns["rooms"] = True   # the configuration gave the member a room: its deliveries go out
+        while not sent:
+            await asyncio.sleep(0.01)
+        task.cancel()
+
+    asyncio.run(asyncio.wait_for(scenario(), 20))
+    assert len(sent) == 1 and rounds

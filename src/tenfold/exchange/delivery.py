@@ -109,8 +109,10 @@ class PushWorker:
     a subscriber that answers slowly delays only its own deliveries."""
 
     def __init__(self, engine: Engine, send: Sender, *, poll: float, max_attempts: int, base: float, ceiling: float,
-                 on_outcome: Callable[[str], None] | None = None, concurrency: int = 16, per_subscriber: int | None = None):
+                 on_outcome: Callable[[str], None] | None = None, concurrency: int = 16, per_subscriber: int | None = None,
+                 owns_rooms: Callable[[], bool] = lambda: True):
         self.engine, self.send, self.poll = engine, send, poll
+        self.owns_rooms = owns_rooms   # a member with no room has no deliveries: no database round for it
         self.max_attempts, self.base, self.ceiling = max_attempts, base, ceiling
         self.on_outcome = on_outcome
         self.concurrency = concurrency
@@ -142,7 +144,7 @@ class PushWorker:
             while True:
                 free = self.concurrency - sum(self._in_flight.values())
                 due: list[Push] = []
-                if free > 0:
+                if free > 0 and self.owns_rooms():
                     try:
                         due = await asyncio.to_thread(claim_due, self.engine, min(free, 50), dict(self._in_flight), self.per_subscriber)
                     except Exception as error:  # the database is busy or away: the deliveries wait in it

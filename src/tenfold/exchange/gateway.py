@@ -172,7 +172,8 @@ class Gateway:
         worker = delivery.PushWorker(
             context.engine, lambda push: consumer.push(context, push), poll=settings.poll_seconds,
             max_attempts=settings.push_max_attempts, base=settings.push_backoff_seconds,
-            ceiling=settings.push_backoff_max_seconds, on_outcome=lambda status: context.metrics.pushes.labels(status).inc())
+            ceiling=settings.push_backoff_max_seconds, on_outcome=lambda status: context.metrics.pushes.labels(status).inc(),
+            owns_rooms=lambda: bool(context.rooms))
         self.tasks.append(asyncio.create_task(worker.run(), name="push-worker"))
 
     async def _refresh_loop(self) -> None:
@@ -248,7 +249,11 @@ def _begin_immediate(connection: Any) -> None:
 
 
 async def _checkpoint_wal(context: GatewayContext, every: float = 1.0) -> None:
-    """Copy the SQLite write-ahead log into the database (the part that fsyncs) off the event loop."""
+    """Copy the SQLite write-ahead log into the database (the part that fsyncs) off the event loop,
+    after the message log has written something (the member's applications checkpoint their own
+    writes: only the gateway's connections turn automatic checkpoints off)."""
+    checkpointed_at = -1
+
     def checkpoint() -> None:
         raw = context.engine.raw_connection()  # outside any transaction: SQLite refuses it inside one
         try:
@@ -258,8 +263,12 @@ async def _checkpoint_wal(context: GatewayContext, every: float = 1.0) -> None:
 
     while True:
         await asyncio.sleep(every)
+        written = context.messagelog.committed if context.messagelog else 0
+        if written == checkpointed_at:
+            continue
         try:
             await asyncio.to_thread(checkpoint)
+            checkpointed_at = written
         except Exception as error:  # a busy database: try again next time
             log.warning("WAL checkpoint failed: %s", reason(error))
 
@@ -279,6 +288,9 @@ class OutboxFeed:
                 member_room = conf.rooms.get(room_id) if conf else None
                 for event_type in member_room[1].event_types if member_room else ():
                     rooms_of.setdefault(event_type.code, []).append(room_id)
+            if not rooms_of:   # a member with no room publishes nothing: no database round (the configuration may add one)
+                await asyncio.sleep(settings.poll_seconds)
+                continue
             publisher = delivery.OutboxPublisher(self.context.engine, rooms_of, self.context.member_id, settings.poll_seconds)
             try:
                 count = await asyncio.to_thread(publisher.publish_pending)
