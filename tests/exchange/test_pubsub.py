@@ -191,7 +191,8 @@ def test_the_push_worker_of_a_member_without_rooms_makes_no_database_rounds(tmp_
     pubsub.publish(engine, room, "death", "DEMO/GOV/POP/registry", DEATH)
     rounds: list[int] = []
     claim = delivery.claim_due
-    monkeypatch.setattr(delivery, "claim_due", lambda *a, **k: rounds.append(1) or claim(*a, **k))
+    # Counted for this engine only: gateways of a country started by other tests of this module may run in this process.
+    monkeypatch.setattr(delivery, "claim_due", lambda on, *a, **k: (on is engine and rounds.append(1)) or claim(on, *a, **k))
     owns = {"rooms": False}
     sent: list[str] = []
 
