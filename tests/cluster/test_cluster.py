@@ -1,7 +1,10 @@
 """The country across hosts: ``tenfold cluster up --hosts 3`` on PostgreSQL (its own host), a
 generated country, a birth registered at POP's front office on one host and its offer stored at
 SIB on another, a person read from SIB's host through both gateways, a member's application
-out of reach from another host, and SIB's host cut off for ten seconds while births go on.
+out of reach from another host, and SIB's host cut off for ten seconds while births go on. Then
+the demo journeys across the hosts: an offer confirmed through the portal's gateway and paid
+once by the treasury through the bank, social assistance decided from a personal code, and a
+death acted on by every agency (Tell Us Once) with the funeral grant offered to the spouse.
 Needs root and ``ip netns`` (CI runs as root)."""
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def _cli(env: dict[str, str], *arguments: str, timeout: float = 400) -> subproce
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     directory = tmp_path_factory.mktemp("cluster")
     env = {**os.environ, "TENFOLD_VAR_DIR": str(directory / "var"), "TENFOLD_TOPOLOGY": str(reduced_topology(directory)),
-           "TENFOLD_EXCHANGE_POLL_SECONDS": "0.1", "TENFOLD_LIFE_POLL_SECONDS": "0.2"}
+           "TENFOLD_EXCHANGE_POLL_SECONDS": "0.1", "TENFOLD_LIFE_POLL_SECONDS": "0.2", "TENFOLD_BANKS_STATEMENT_INTERVAL_SECONDS": "1"}
     env.pop("TENFOLD_DATABASE_URL_TEMPLATE", None)
     _cli(env, "cluster", "down", "--name", NAME)   # a run that crashed before may have left it
     started = _cli(env, "cluster", "up", "--hosts", "3", "--name", NAME, "--subnet", SUBNET, "--persons", "2000")
@@ -261,3 +264,120 @@ def test_sib_host_cut_off_for_ten_seconds_gets_one_offer_per_birth(cluster: dict
         counts = [len(at_sib(_offers, lifeevents, child, mother)) for child, mother in births]
     assert counts == [1] * len(births), f"offers per birth: {counts}"
     _assert_logs_verify(cluster, ("POP", "SIB"))
+
+
+# ------------------------------------------------------------------ the demo journeys across hosts
+
+class ClusterCountry:
+    """What the journey checks of tests/faults read: each member's PostgreSQL database (on the
+    database host, reachable from here over the bridge)."""
+
+    def __init__(self, cluster: dict[str, Any]):
+        self.template = cluster["state"]["database"]
+
+    def engine(self, code: str) -> Any:
+        return make_engine(self.template.replace("{member}", code.lower()))
+
+    def records(self, code: str, registry: str, where: str = "", **params: Any) -> list[dict[str, Any]]:
+        engine = self.engine(code)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(text(f"SELECT data FROM registry_records WHERE registry = :r {where}"),
+                                          {"r": registry, **params}).scalars().all()
+        finally:
+            engine.dispose()
+        return [orjson.loads(r) if isinstance(r, (str, bytes)) else r for r in rows]
+
+
+def _through_portal(cluster: dict[str, Any], user: str, method: str, path: str, body: Any = None,
+                    **headers: str) -> tuple[int, dict[str, str], Any]:
+    """The portal calling SIB's benefits service through its own gateway, on its own host."""
+    portal_ns, _h, portal = _where(cluster, "PORTAL")
+    url = portal["gateway_url"] + "/r1/DEMO/GOV/SIB/benefits/benefits" + path
+    with OnHost(portal_ns) as at_portal:
+        return at_portal(_http, method, url, body, {"X-Road-Client": "DEMO/GOV/PORTAL/portal", "X-Road-UserId": user, **headers})  # type: ignore[no-any-return]
+
+
+def _at(cluster: dict[str, Any], code: str, app: str, method: str, path: str, body: Any = None,
+        headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    namespace, _h, member = _where(cluster, code)
+    with OnHost(namespace) as on_host:
+        return on_host(_http, method, member["apps"][app] + path, body, headers)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def journey_day(cluster: dict[str, Any]) -> ClusterCountry:
+    """SIB's business day fixed (as the fault tests fix it), after the tests above ran on today's."""
+    from tests.faults.country import TODAY
+
+    status, _h, answer = _at(cluster, "SIB", "lifeevents", "PUT", "/admin/clock", {"today": TODAY})
+    assert status == 200, answer
+    return ClusterCountry(cluster)
+
+
+def test_an_offer_confirmed_through_the_portal_is_paid_once_across_hosts(cluster: dict[str, Any], journey_day: ClusterCountry) -> None:
+    from tests.faults.country import BORN, assert_paid_once_each, mothers
+
+    mother = mothers(journey_day)[-1]   # none of the tests above took her (they take the first ones)
+    from tenfold.ids import isikukood
+
+    for serial in range(300, 499):
+        child = isikukood.generate(date.fromisoformat(BORN), "F", serial)
+        status, _h, answer = _at(cluster, "POP", "registry", "POST", "/population/births", {
+            "birth": {"motherId": mother["ID"], "fatherId": None, "birthDate": BORN, "place": "Tallinn", "multipleBirthSize": 1},
+            "child": {"ID": child, "firstName": "Journey", "lastName": "Child", "sex": "F"}}, FRONT_OFFICE)
+        if status == 201:
+            break
+        assert status == 409, answer
+    offer = until(lambda: next((o for o in _at(cluster, "SIB", "lifeevents", "GET", f"/offers?personId={mother['ID']}")[2]["offers"]
+                                if o["subject"] == child and o["state"] == "notified"), None), 90, "the offer is notified")
+    assert offer["iban"] == mother["iban"]
+    first = _through_portal(cluster, mother["ID"], "POST", f"/offers/{offer['id']}/confirm", {}, **{"Idempotency-Key": f"cluster-{child}"})
+    again = _through_portal(cluster, mother["ID"], "POST", f"/offers/{offer['id']}/confirm", {}, **{"Idempotency-Key": f"cluster-{child}"})
+    assert first[0] == again[0] == 200, first[2]
+    assert first[2] == again[2] and first[2]["state"] == "confirmed"
+    assert_paid_once_each(journey_day, [offer["id"]])   # at the treasury once, settled or explained by the bank; books balanced
+    until(lambda: _at(cluster, "SIB", "lifeevents", "GET", f"/offers/{offer['id']}")[2]["state"] == "paid", 60, "SIB sees it paid")
+
+
+def test_social_assistance_is_decided_from_a_personal_code_across_hosts(cluster: dict[str, Any], journey_day: ClusterCountry) -> None:
+    from tests.faults.country import mothers
+
+    person = mothers(journey_day)[-2]["ID"]
+    status, _h, decided = _through_portal(cluster, person, "POST", "/assistance/applications", {"personId": person})
+    assert status == 201, decided
+    assert decided["outcome"] in ("eligible", "not_eligible") and decided["reasons"]
+    assert all(r["text"]["en"] and r["text"]["zh-Hant"] for r in decided["reasons"])
+    status, _h, explained = _through_portal(cluster, person, "GET", f"/decisions/{decided['decisionId']}")
+    assert status == 200, explained
+    assert {f["service"] for f in explained["facts"]} >= {"DEMO/GOV/TAX/registry/registry", "DEMO/GOV/LAND/registry/registry",
+                                                          "DEMO/GOV/VEH/registry/registry"}
+
+
+def test_a_death_reaches_every_agency_on_its_host_and_the_spouse_is_offered_the_funeral_grant(
+        cluster: dict[str, Any], journey_day: ClusterCountry) -> None:
+    from tests.faults.country import BORN
+
+    pensioners = {p["personId"] for p in journey_day.records("PEN", "pensions", "AND data->>'status' = 'active'")}
+    alive = {p["ID"] for p in journey_day.records("POP", "persons", "AND data->>'status' = 'alive'")}
+    couple = next(((r["fromPersonId"], r["toPersonId"]) for r in journey_day.records("POP", "relations", "AND data->>'kind' = 'spouseOf'")
+                   if r["fromPersonId"] in pensioners and r["toPersonId"] in alive and not r.get("validTo")), None)
+    assert couple is not None, "no pensioner with a living spouse in the country"
+    person, spouse = couple
+    status, _h, answer = _at(cluster, "POP", "registry", "POST", "/population/deaths",
+                             {"death": {"personId": person, "deathDate": BORN, "place": "Tallinn"}}, FRONT_OFFICE)
+    assert status == 201, answer
+
+    def timeline() -> dict[str, Any] | None:
+        status, _h, found = _through_portal(cluster, spouse, "GET", f"/timeline?personId={person}")
+        return found if status == 200 and len({e["agency"] for e in found["entries"]}) >= 5 else None
+
+    found = until(timeline, 120, "every agency has acted")
+    actions = {(e["agency"], e["action"]) for e in found["entries"]}
+    assert ("DEMO/GOV/PEN", "pension_stopped") in actions and ("DEMO/GOV/TAX", "tax_year_marked_for_closing") in actions
+    assert {"DEMO/GOV/VEH", "DEMO/GOV/LAND", "DEMO/GOV/SIB"} <= {e["agency"] for e in found["entries"]}
+    [pension] = journey_day.records("PEN", "pensions", "AND data->>'personId' = :p", p=person)
+    assert pension["status"] == "stopped"
+    offers = until(lambda: [o for o in _at(cluster, "SIB", "lifeevents", "GET", f"/offers?personId={spouse}")[2]["offers"]
+                            if o["program"] == "funeral_grant"] or None, 60, "the funeral grant is offered")
+    assert offers[0]["addressee"] == spouse
