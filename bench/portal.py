@@ -45,6 +45,7 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'name="(recipient|iban)" value="([^"]*)"')
 OFFERS_PER_USER_SECOND = 1.5   # enough for a phase without think time at well over today's rates; what is left is kept for the next run
 SATURATION_SECONDS = 10.0      # the no-think-time phases (a throughput test) need no longer
+SPARE = 1.5                    # offers prepared for users who think: half again as many as they can confirm
 BIRTHS_PER_MOTHER = 4          # one a month, so that each is a family decision of its own
 OPEN = ("proposed", "notified")
 
@@ -295,9 +296,9 @@ def _figures(phase: Phase) -> dict[str, Any]:
 
 
 def _needed(users: int, seconds: float, think: float) -> int:
-    """Offers one phase can confirm at most: a user confirms one per two think times (or, without
-    think time, at well over the rates measured so far)."""
-    rate = OFFERS_PER_USER_SECOND if think <= 0 else min(OFFERS_PER_USER_SECOND, 1.5 / (2 * think))
+    """Offers to prepare for one phase: a user who thinks confirms one offer per two think times (a
+    page, then a click); one who does not, at well over the rates measured so far."""
+    rate = OFFERS_PER_USER_SECOND if think <= 0 else min(OFFERS_PER_USER_SECOND, SPARE / (2 * think))
     return math.ceil(users * seconds * rate)
 
 
