@@ -166,7 +166,7 @@ FIGURES: dict[str, list[Figure]] = {
                anchor="judged only when no host CPU budget could be set: with one worker the journey may already fill both cores"),
         Figure("offers per second, two SIB workers, each worker host with its own CPU budget",
                key("workers.two_budgeted_workers_offers_per_s"), "offers/s", key("workers.one_budgeted_worker_offers_per_s"),
-               "one worker", throughput=True, anchor="budget: workers.worker_host_cpus cores per worker host (a control group)"),
+               "one worker", throughput=True, anchor="each worker host limited to workers.worker_host_cpus cores by a control group (see the JSON)"),
         Figure("two workers / one, each host its own CPU", key("workers.ratio_with_host_budget"), "×", goal=1.6,
                anchor="goal: two workers on two hosts double birth-journey throughput within 20% (1.6 to 2.4; issue 9)"),
         Figure("exactly one offer per birth, both phases", key("workers.exactly_one_offer_per_birth")),
