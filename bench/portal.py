@@ -43,7 +43,7 @@ import orjson
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'name="(recipient|iban)" value="([^"]*)"')
-OFFERS_PER_USER_SECOND = 1.5   # enough for a phase without think time at well over today's rates; what is left is kept for the next run
+OFFERS_PER_USER_SECOND = 2.5   # enough for a phase without think time (SIB directly confirmed 2 a user-second on 2 cores); what is left is kept for the next run
 SATURATION_SECONDS = 10.0      # the no-think-time phases (a throughput test) need no longer
 SPARE = 1.5                    # offers prepared for users who think: half again as many as they can confirm
 BIRTHS_PER_MOTHER = 4          # one a month, so that each is a family decision of its own

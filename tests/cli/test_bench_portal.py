@@ -29,7 +29,7 @@ def test_residents_are_shared_in_proportion_to_each_phases_need_and_none_twice()
 
 def test_a_phase_with_think_time_needs_fewer_offers_than_one_without() -> None:
     busy, thinking = portal._needed(50, 10, 0.0), portal._needed(50, 10, 5.0)
-    assert busy == 750                      # 1.5 offers per user-second
+    assert busy == 1250                     # 2.5 offers per user-second
     assert thinking == 75                   # one confirmation per two think times, with half again to spare
     assert portal._needed(50, 10, 0.1) == busy   # a short think time is capped at the no-think rate
 
