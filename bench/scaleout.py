@@ -21,7 +21,9 @@ cores, see :mod:`tenfold.cluster.cpubudget`), as a real host has its own process
 (``tenfold cluster balance``, TLS passing through): POP's published exchange address is the
 balancer's; the second node has its own database for its message log. SIB's gateway is the
 client; ``wrk`` (or the Python generator) drives ``POST /data/persons/1.0/read`` through it for
-``seconds`` with ``concurrency`` connections, with one backend behind the balancer, then two.
+``seconds`` with ``concurrency`` connections, with one backend behind the balancer, then two;
+and with ``gateway_cpus``, both again with each gateway node given that CPU budget of its own
+(the node's host), for the same reason as the workers' budget.
 
 Both parts share the machine's cores with everything else; ``cpu_seconds`` per process and the
 load average say how much of them each phase had.
@@ -322,7 +324,8 @@ def _ratio(one: dict[str, Any], two: dict[str, Any]) -> float | None:
 
 # ------------------------------------------------------------------- (ii) POP's gateway nodes
 
-def gateways_part(seconds: float, concurrency: int, generator: str) -> dict[str, Any]:
+def gateways_part(seconds: float, concurrency: int, generator: str, gateway_cpus: float = 0.0) -> dict[str, Any]:
+    from tenfold.cluster import cpubudget
     from tenfold.exchange.ports import free_base
     from tenfold.exchange.runner import ProcessSpec, stop_all, wait_healthy
 
@@ -353,6 +356,7 @@ def gateways_part(seconds: float, concurrency: int, generator: str) -> dict[str,
                                    logs / "sib-gateway.log", env),
     }
     started: list[Any] = []
+    budgets: list[Any] = []
     try:
         for stage in (["central"], ["pop-registry"], ["pop-gateway-1", "pop-gateway-2", "sib-gateway"]):
             for name in stage:
@@ -369,12 +373,29 @@ def gateways_part(seconds: float, concurrency: int, generator: str) -> dict[str,
         phases = {}
         for label, backends in (("one_gateway", [pop + 1]), ("two_gateways", [pop + 1, node_exchange])):
             phases[label] = _behind_balancer(balancer_port, backends, env, logs, drive, seconds, concurrency, pids)
+        no_budget = cpubudget.unavailable() if gateway_cpus else "not asked for"
+        if no_budget is None:
+            for node in ("pop-gateway-1", "pop-gateway-2"):
+                budget = cpubudget.CpuBudget(f"tenfold-bench-{node}", gateway_cpus)
+                budgets.append(budget)
+                budget.add(pids[node])
+            for label, backends in (("one_gateway_budgeted", [pop + 1]), ("two_gateways_budgeted", [pop + 1, node_exchange])):
+                phases[label] = _behind_balancer(balancer_port, backends, env, logs, drive, seconds, concurrency, pids)
         phases["log_entries_per_node"] = _log_entries(var_dir)
     finally:
         stop_all(started)
+        for budget in budgets:
+            budget.remove()
     shutil.rmtree(directory, ignore_errors=True)
     one, two = phases["one_gateway"]["rps"], phases["two_gateways"]["rps"]
-    return {"one_gateway_rps": one, "two_gateways_rps": two, "ratio": round(two / one, 2) if one else None,
+    budgeted = {}
+    if "one_gateway_budgeted" in phases:
+        one_b, two_b = phases["one_gateway_budgeted"]["rps"], phases["two_gateways_budgeted"]["rps"]
+        budgeted = {"gateway_host_cpus": gateway_cpus, "one_budgeted_gateway_rps": one_b, "two_budgeted_gateways_rps": two_b,
+                    "ratio_with_host_budget": round(two_b / one_b, 2) if one_b else None}
+    elif gateway_cpus:
+        budgeted = {"host_budget_not_measured": no_budget}
+    return {"one_gateway_rps": one, "two_gateways_rps": two, "ratio": round(two / one, 2) if one else None, **budgeted,
             "goal": "two gateway processes serve more than one", "concurrency": concurrency, "seconds_per_phase": seconds,
             "load_generator": "wrk (C, one thread) on the same cores" if use_wrk else "Python asyncio + httptools on the same cores",
             "path": "wrk -> SIB's gateway -> mTLS -> TCP balancer -> POP gateway node(s) -> POP's registry (SQLite)", **phases}
@@ -434,12 +455,12 @@ def _log_entries(var_dir: Path) -> dict[str, int]:
 # ------------------------------------------------------------------------------------------ run
 
 def run(births: int = 150, persons: int = 2000, seconds: float = 10.0, concurrency: int = 32, generator: str = "auto",
-        parts: str = "workers,gateways", placement: str = "auto", worker_cpus: float = 0.25) -> dict[str, Any]:
+        parts: str = "workers,gateways", placement: str = "auto", worker_cpus: float = 0.25, gateway_cpus: float = 0.25) -> dict[str, Any]:
     chosen = {p.strip() for p in parts.split(",") if p.strip()}
     result: dict[str, Any] = {"cores": os.cpu_count(), "load_average_at_start": _load_average()}
     if "workers" in chosen:
         result["workers"] = workers_part(births, persons, placement, worker_cpus)
     if "gateways" in chosen:
-        result["gateways"] = gateways_part(seconds, concurrency, generator)
+        result["gateways"] = gateways_part(seconds, concurrency, generator, gateway_cpus)
     result["load_average_at_end"] = _load_average()
     return result

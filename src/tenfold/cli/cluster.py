@@ -106,6 +106,8 @@ def bench_scaleout(
     placement: str = typer.Option("auto", "--placement", help="Workers on two cluster hosts (cluster), on this host (local), or cluster when root (auto)."),
     worker_cpus: float = typer.Option(0.25, "--worker-cpus", min=0, max=64,
                                       help="Also run both phases with each worker host given this many cores of its own (0: only shared cores)."),
+    gateway_cpus: float = typer.Option(0.25, "--gateway-cpus", min=0, max=64,
+                                       help="Also run both gateway phases with each gateway node given this many cores of its own (0: not)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """SIB's workers, one process vs two; POP's gateway, one process vs two behind a TCP balancer."""
@@ -116,4 +118,5 @@ def bench_scaleout(
     if not {p.strip() for p in parts.split(",")} <= {"workers", "gateways"}:
         raise TenfoldError(_("--parts takes workers, gateways or both (comma-separated)"))
     report("scaleout", load("scaleout").run(births=births, persons=persons, seconds=seconds, concurrency=concurrency,
-                                            generator=generator, parts=parts, placement=placement, worker_cpus=worker_cpus), as_json)
+                                            generator=generator, parts=parts, placement=placement, worker_cpus=worker_cpus,
+                                            gateway_cpus=gateway_cpus), as_json)
