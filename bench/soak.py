@@ -183,7 +183,6 @@ def _descendants(pid: int) -> list[int]:
 
 def _soak(state: dict[str, Any], minutes: float, birth_rate: float, portal_users: int, interval: float, quiet: bool) -> dict[str, Any]:
     from tenfold.cli.bench import load
-    from tenfold.cli.exchange import http
 
     births = load("births")
     apps = {m["code"]: m["apps"] for m in state["members"]}
@@ -256,30 +255,39 @@ def _births(work: Load, journeys: Journeys, births: Any, pop: str, mothers: list
 
 
 def _watch(work: Load, journeys: Journeys, sib: str, after: int, confirm: "queue.Queue[Birth]") -> None:
-    """SIB's journeys of the bench births, every second: new offers to confirm, offers paid."""
+    """SIB's journeys of the bench births, every second: new offers to confirm, offers paid. Each
+    round reads from the oldest journey still to watch (a birth not yet paid), so what is read stays
+    the births in flight, as a real watcher's would, not everything since the start."""
     from tenfold.cli.exchange import http
     from tenfold.errors import TenfoldError
 
+    floor = after
     while not work.finish.is_set():
-        cursor = after
+        cursor, oldest_open, last = floor, None, floor
         try:
             while True:
                 _status, _h, answer = http("GET", f"{sib}/journeys?after={cursor}&limit=1000")
                 for journey in answer["journeys"]:
-                    _seen(work, journeys, journey, confirm)
+                    last = journey["event"]
+                    if not _seen(work, journeys, journey, confirm) and oldest_open is None:
+                        oldest_open = journey["event"]
                 if len(answer["journeys"]) < 1000:
                     break
                 cursor = answer["journeys"][-1]["event"]
+            floor = oldest_open - 1 if oldest_open is not None else last
         except (TenfoldError, KeyError, TypeError):
             work.fail("offers", "journeys unreadable")
         work.finish.wait(1.0)
 
 
-def _seen(work: Load, journeys: Journeys, journey: dict[str, Any], confirm: "queue.Queue[Birth]") -> None:
+def _seen(work: Load, journeys: Journeys, journey: dict[str, Any], confirm: "queue.Queue[Birth]") -> bool:
+    """Take note of one journey; True when it needs no more watching (not a bench birth, or paid)."""
     with journeys.lock:
         birth = journeys.births.get(journey["subject"])
-        if birth is None or not journey["offerId"]:
-            return
+        if birth is None:
+            return True
+        if not journey["offerId"]:
+            return journey.get("state") in ("processed", "error")   # handled without an offer: nothing more to see
         new = journey["offerId"] not in birth.offers
         birth.offers.add(journey["offerId"])
         birth.offer = birth.offer or journey["offerId"]
@@ -291,6 +299,7 @@ def _seen(work: Load, journeys: Journeys, journey: dict[str, Any], confirm: "que
         confirm.put(birth)
     if paid:
         work.record("payments", (time.monotonic() - birth.confirmed_at) * 1000 if birth.confirmed_at else None)
+    return birth.paid
 
 
 def _confirm(work: Load, journeys: Journeys, sib: str, confirm: "queue.Queue[Birth]") -> None:

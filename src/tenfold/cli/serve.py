@@ -183,8 +183,11 @@ def serve_gateway(
     from tenfold.exchange.gateway import Gateway, open_context, serve
     from tenfold.storage import member_engine
 
+    from tenfold.memorytrace import install
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings, exchange = get_settings(), exchange_settings()
+    install(f"{member}/gateway", settings.var_dir.resolve() / "logs")
     topology = load(settings.topology)
     found = topology.member(member)
     plan = _plan(topology)
@@ -202,6 +205,9 @@ def serve_application(
     factory = APPLICATIONS.get(name)
     if factory is None:
         raise InvalidInput(_("no application named {name} (known: {known})").format(name=name, known=", ".join(APPLICATIONS)))
+    from tenfold.memorytrace import install
+
+    install(f"{member}/{name}", get_settings().var_dir.resolve() / "logs")
     _uvicorn(factory(member), port)
 
 
