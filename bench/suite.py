@@ -372,7 +372,8 @@ def rows(name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _table(found: list[dict[str, Any]]) -> list[str]:
-    lines = ["| figure | value | baseline | ratio | goal | met | compared with |", "|---|---:|---:|---:|---:|:-:|---|"]
+    lines = ["| figure 數據 | value 數值 | baseline 基準 | ratio 比值 | goal 目標 | met 達成 | compared with 比較對象 |",
+             "|---|---:|---:|---:|---:|:-:|---|"]
     for row in found:
         unit = f" {row['unit']}" if row["unit"] else ""
         base = f"{_number(row['baseline'])} ({row['baseline_label']})" if row["baseline"] is not None else "–"
@@ -406,7 +407,7 @@ def write_report(path: Path, outcomes: list[Outcome], notes: list[str], size: st
     spec = machine()
     load = [round(v, 2) for v in os.getloadavg()]
     lines = [
-        "# Benchmarks", "",
+        "# Benchmarks · 效能測試", "",
         f"Measured {started.strftime('%Y-%m-%d %H:%M UTC')} at commit `{_commit()}` with `tenfold bench all"
         + (" --quick` (small sizes: these figures only show that the suite runs, not what the system does)" if size == "quick" else "`")
         + "." + (" Sections that say so were kept from an earlier run." if any(o.measured for o in outcomes) else ""), "",
@@ -414,6 +415,9 @@ def write_report(path: Path, outcomes: list[Outcome], notes: list[str], size: st
         f"Load average at the end: {load[0]} / {load[1]} / {load[2]} (1 / 5 / 15 min); the machine is shared, so figures move with it.", "",
         "Every benchmark runs in its own process with its baseline measured in the same run. The anchors are published figures of "
         "other systems on other hardware: a sense of scale, not a like-for-like comparison.", "",
+        f"效能測試報告：{spec['cores']} 核心的機器上由 `tenfold bench all` 產生。每項效能測試在自己的行程中執行，基準在同一次執行中量測；"
+        "「比較對象」是其他系統在其他硬體上公布的數據，只用來感受規模，並非同條件比較。標明「kept from an earlier run」的段落保留自較早的執行，"
+        "並註明其量測時間與 commit。", "",
     ]
     if "throughput.png" in {p.name for p in plots}:
         lines += [f"![figure against baseline]({plots_dir.name}/throughput.png)", ""]
