@@ -408,9 +408,7 @@ def write_report(path: Path, outcomes: list[Outcome], notes: list[str], size: st
     load = [round(v, 2) for v in os.getloadavg()]
     lines = [
         "# Benchmarks · 效能測試", "",
-        f"Measured {started.strftime('%Y-%m-%d %H:%M UTC')} at commit `{_commit()}` with `tenfold bench all"
-        + (" --quick` (small sizes: these figures only show that the suite runs, not what the system does)" if size == "quick" else "`")
-        + "." + (" Sections that say so were kept from an earlier run." if any(o.measured for o in outcomes) else ""), "",
+        _provenance(outcomes, size, started), "",
         f"Machine: {spec['cpu']}, {spec['cores']} cores, {spec['memory_gib']} GiB, Python {spec['python']}, {spec['os']}. "
         f"Load average at the end: {load[0]} / {load[1]} / {load[2]} (1 / 5 / 15 min); the machine is shared, so figures move with it.", "",
         "Every benchmark runs in its own process with its baseline measured in the same run. The anchors are published figures of "
@@ -442,6 +440,16 @@ def write_report(path: Path, outcomes: list[Outcome], notes: list[str], size: st
         lines += [f"Full result: [{plots_dir.name}/{outcome.name}.json]({plots_dir.name}/{outcome.name}.json).", ""]
     path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     return plots
+
+
+def _provenance(outcomes: list[Outcome], size: str, started: datetime) -> str:
+    """When and from what the report was made: measured now, partly kept, or assembled from kept results only."""
+    when, commit = started.strftime('%Y-%m-%d %H:%M UTC'), _commit()
+    if outcomes and all(o.measured for o in outcomes):
+        return f"Assembled {when} at commit `{commit}` from kept results: each section says when and at which commit it was measured."
+    text = f"Measured {when} at commit `{commit}` with `tenfold bench all"
+    text += " --quick` (small sizes: these figures only show that the suite runs, not what the system does)." if size == "quick" else "`."
+    return text + (" Sections that say so were kept from an earlier run." if any(o.measured for o in outcomes) else "")
 
 
 def _commit() -> str:

@@ -114,3 +114,18 @@ def test_a_benchmark_run_again_joins_the_results_kept_from_the_earlier_run(tmp_p
     assert "Sections that say so were kept from an earlier run." in text
     assert "`tenfold bench payments --json` — 12 s; kept from an earlier run: measured 2026-11-26 23:19 UTC at commit `abc1234`." in text
     assert "`tenfold bench reevaluate` — 5 s." in text and "## exchange" not in text
+
+
+def test_report_only_assembles_the_kept_results_and_says_so(tmp_path: Path) -> None:
+    report = tmp_path / "docs" / "r.md"
+    (report.parent / "benchmarks").mkdir(parents=True)
+    kept = {"households_per_s": 700_000, "suite": {"measured_at": "2026-11-26 23:18 UTC", "commit": "b68597d", "seconds": 3.0,
+                                                    "command": ["bench", "reevaluate", "--json"]}}
+    (report.parent / "benchmarks" / "reevaluate.json").write_text(json.dumps(kept))
+    done = tenfold("bench", "all", "--report-only", "--report", str(report), var=tmp_path / "var")
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = report.read_text()
+    assert "from kept results: each section says when and at which commit it was measured" in text
+    assert "measured 2026-11-26 23:18 UTC at commit `b68597d`" in text and "700,000" in text
+    empty = tenfold("bench", "all", "--report-only", "--report", str(tmp_path / "none" / "r.md"), var=tmp_path / "var")
+    assert empty.returncode != 0 and "no kept results" in empty.stderr and "Traceback" not in empty.stderr

@@ -100,6 +100,7 @@ def bench_all(
     skip: str = typer.Option("", "--skip", help="Comma-separated benchmarks to leave out."),
     soak_minutes: float = typer.Option(0.0, "--soak-minutes", min=0, max=24 * 60, help="Also run the soak benchmark for this long (0: not)."),
     keep: bool = typer.Option(False, "--keep", help="Show the benchmarks not run now with the results kept beside the report, marked as such."),
+    report_only: bool = typer.Option(False, "--report-only", help="Run nothing: write the report from the results kept beside it."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Every benchmark, each in its own process, into one report with tables and plots."""
@@ -113,11 +114,18 @@ def bench_all(
         names, notes = suite.choose(_names(only), _names(skip))
     except ValueError as error:
         raise TenfoldError(_("unknown benchmark: {names}").format(names=str(error))) from None
-    if not names and not soak_minutes:
-        raise TenfoldError(_("no benchmark left to run"))
     started = datetime.now(UTC)
     report_path = report_path.resolve()
     out = report_path.parent / "benchmarks"
+    if report_only:
+        outcomes = suite.kept(out, [])
+        if not outcomes:
+            raise TenfoldError(_("no kept results beside {path}").format(path=report_path))
+        suite.write_report(report_path, outcomes, notes, "full", started)
+        console.print(_("Report: {path}").format(path=report_path))
+        return
+    if not names and not soak_minutes:
+        raise TenfoldError(_("no benchmark left to run"))
     with progress(quiet=False) as shown:
         outcomes = suite.run_all(names, "quick" if quick else "full", out, get_settings().var_dir.resolve() / "logs" / "bench-all",
                                  shown, soak_minutes or None)
