@@ -26,7 +26,7 @@ from tenfold.cluster import netns
 from tenfold.cluster.manager import pg_bin
 from tenfold.cluster.netns import OnHost
 from tenfold.storage import make_engine
-from tests.lifeevents.country import FRONT_OFFICE, ROOT, reduced_topology, until
+from tests.lifeevents.country import FRONT_OFFICE, ROOT, records_in, reduced_topology, until
 
 REASON = netns.unavailable() or (None if (pg_bin() / "initdb").is_file() else f"no PostgreSQL server programs in {pg_bin()}")
 pytestmark = [pytest.mark.cluster, pytest.mark.skipif(REASON is not None, reason=f"cluster tests: {REASON}")]
@@ -279,14 +279,7 @@ class ClusterCountry:
         return make_engine(self.template.replace("{member}", code.lower()))
 
     def records(self, code: str, registry: str, where: str = "", **params: Any) -> list[dict[str, Any]]:
-        engine = self.engine(code)
-        try:
-            with engine.connect() as connection:
-                rows = connection.execute(text(f"SELECT data FROM registry_records WHERE registry = :r {where}"),
-                                          {"r": registry, **params}).scalars().all()
-        finally:
-            engine.dispose()
-        return [orjson.loads(r) if isinstance(r, (str, bytes)) else r for r in rows]
+        return records_in(self.engine(code), registry, where, **params)
 
 
 def _through_portal(cluster: dict[str, Any], user: str, method: str, path: str, body: Any = None,

@@ -144,20 +144,26 @@ def test_backoff_doubles_up_to_its_ceiling() -> None:
     assert [pubsub.backoff(n, 1.0, 10.0) for n in (1, 2, 3, 4, 5, 6)] == [timedelta(seconds=s) for s in (1, 2, 4, 8, 10, 10)]
 
 
-@pytest.mark.parametrize("attempts", [1, 3])
-def test_the_push_worker_dead_letters_after_the_configured_tries(attempts: int, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-
+def _room_with_a_death_to_push(directory) -> Any:  # type: ignore[no-untyped-def]
+    """A room database of its own with one death published and its PUSH delivery to SIB waiting."""
     from tenfold.exchange.store import migrate
     from tenfold.storage import make_engine
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'room.sqlite'}")
+    engine = make_engine(f"sqlite:///{directory / 'room.sqlite'}")
     migrate(engine)
     room = pubsub.Room("DEMO/GOV/POP/vital-events", frozenset({("DEMO/GOV/SIB/benefits", "death")}))
     with engine.begin() as connection:
         pubsub.ensure_event_type(connection, room.id, "death", {"type": "object"})
         pubsub.ensure_subscription(connection, room.id, "death", "DEMO/GOV/SIB/benefits", "PUSH")
     pubsub.publish(engine, room, "death", "DEMO/GOV/POP/registry", DEATH)
+    return engine
+
+
+@pytest.mark.parametrize("attempts", [1, 3])
+def test_the_push_worker_dead_letters_after_the_configured_tries(attempts: int, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    engine = _room_with_a_death_to_push(tmp_path)
     tries: list[str] = []
 
     async def failing(push: delivery.Push) -> str:
@@ -179,16 +185,7 @@ def test_the_push_worker_dead_letters_after_the_configured_tries(attempts: int, 
 def test_the_push_worker_of_a_member_without_rooms_makes_no_database_rounds(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
-    from tenfold.exchange.store import migrate
-    from tenfold.storage import make_engine
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'room.sqlite'}")
-    migrate(engine)
-    room = pubsub.Room("DEMO/GOV/POP/vital-events", frozenset({("DEMO/GOV/SIB/benefits", "death")}))
-    with engine.begin() as connection:
-        pubsub.ensure_event_type(connection, room.id, "death", {"type": "object"})
-        pubsub.ensure_subscription(connection, room.id, "death", "DEMO/GOV/SIB/benefits", "PUSH")
-    pubsub.publish(engine, room, "death", "DEMO/GOV/POP/registry", DEATH)
+    engine = _room_with_a_death_to_push(tmp_path)
     rounds: list[int] = []
     claim = delivery.claim_due
     # Counted for this engine only: gateways of a country started by other tests of this module may run in this process.

@@ -75,6 +75,17 @@ def reduced_topology(directory: Path) -> Path:
     return path
 
 
+def records_in(engine: Engine, registry: str, where: str = "", **params: Any) -> list[dict[str, Any]]:
+    """A registry's records in a member's database (the engine is disposed of after)."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(f"SELECT data FROM registry_records WHERE registry = :r {where}"),
+                                      {"r": registry, **params}).scalars().all()
+    finally:
+        engine.dispose()
+    return [orjson.loads(r) if isinstance(r, (str, bytes)) else r for r in rows]
+
+
 @dataclass
 class World:
     directory: Path
@@ -151,14 +162,7 @@ class World:
         return make_engine(f"sqlite:///{Path(self.env['TENFOLD_VAR_DIR']) / (code.lower() + '.sqlite')}")
 
     def records(self, code: str, registry: str, where: str = "", **params: Any) -> list[dict[str, Any]]:
-        engine = self.engine(code)
-        try:
-            with engine.connect() as connection:
-                rows = connection.execute(text(f"SELECT data FROM registry_records WHERE registry = :r {where}"),
-                                          {"r": registry, **params}).scalars().all()
-        finally:
-            engine.dispose()
-        return [orjson.loads(r) if isinstance(r, (str, bytes)) else r for r in rows]
+        return records_in(self.engine(code), registry, where, **params)
 
     def set_day(self, day: str) -> None:
         assert self.sib.put("/admin/clock", json={"today": day}).status_code == 200
