@@ -192,19 +192,21 @@ def test_down_without_its_state_file_removes_what_a_crashed_run_left(tmp_path: P
         netns.remove_link(f"{prefix}-br")
 
 
-def _register_birth(pop: str, mother: str, serials: Iterator[int]) -> str:
-    """A birth at POP's front office: the first free personal code of today (409 means taken)."""
+def _register_birth(pop: str, mother: str, serials: Iterator[int], born: date | None = None) -> str:
+    """A birth at POP's front office: the first free personal code of that day (today unless
+    given; 409 means taken)."""
     from tenfold.ids import isikukood
 
+    day = born or date.today()
     for serial in serials:
-        child = isikukood.generate(date.today(), "F", serial)
+        child = isikukood.generate(day, "F", serial)
         status, _headers, answer = _http("POST", f"{pop}/population/births", {
-            "birth": {"motherId": mother, "fatherId": None, "birthDate": date.today().isoformat(), "place": "Narva", "multipleBirthSize": 1},
+            "birth": {"motherId": mother, "fatherId": None, "birthDate": day.isoformat(), "place": "Narva", "multipleBirthSize": 1},
             "child": {"ID": child, "firstName": "Link", "lastName": "Child", "sex": "F"}}, FRONT_OFFICE)
         if status == 201:
             return child
         assert status == 409, answer
-    raise AssertionError("no free personal code left for today")
+    raise AssertionError(f"no free personal code left for {day}")
 
 
 def _mothers(pop: str, count: int) -> list[str]:
@@ -312,16 +314,9 @@ def test_an_offer_confirmed_through_the_portal_is_paid_once_across_hosts(cluster
     from tests.faults.country import BORN, assert_paid_once_each, mothers
 
     mother = mothers(journey_day)[-1]   # none of the tests above took her (they take the first ones)
-    from tenfold.ids import isikukood
-
-    for serial in range(300, 499):
-        child = isikukood.generate(date.fromisoformat(BORN), "F", serial)
-        status, _h, answer = _at(cluster, "POP", "registry", "POST", "/population/births", {
-            "birth": {"motherId": mother["ID"], "fatherId": None, "birthDate": BORN, "place": "Tallinn", "multipleBirthSize": 1},
-            "child": {"ID": child, "firstName": "Journey", "lastName": "Child", "sex": "F"}}, FRONT_OFFICE)
-        if status == 201:
-            break
-        assert status == 409, answer
+    pop_ns, _h, pop = _where(cluster, "POP")
+    with OnHost(pop_ns) as at_pop:
+        child = at_pop(_register_birth, pop["apps"]["registry"], mother["ID"], iter(range(300, 499)), date.fromisoformat(BORN))
     offer = until(lambda: next((o for o in _at(cluster, "SIB", "lifeevents", "GET", f"/offers?personId={mother['ID']}")[2]["offers"]
                                 if o["subject"] == child and o["state"] == "notified"), None), 90, "the offer is notified")
     assert offer["iban"] == mother["iban"]

@@ -18,6 +18,10 @@ from tenfold.lifeevents.notifications import Sender
 from tenfold.lifeevents.tables import notifications
 from tenfold.storage import make_engine, outbox
 
+# What handling one claimed batch costs a real worker, at least: without it a process that wakes
+# first could drain the 20 batches before the other has looked, and the test would show no sharing.
+WORK_SECONDS = 0.02
+
 
 def claim_all(kind: str, url: str, spool: Path) -> list[object]:
     engine = make_engine(url)
@@ -33,11 +37,6 @@ def claim_all(kind: str, url: str, spool: Path) -> list[object]:
             return taken
         taken += batch
         time.sleep(WORK_SECONDS)  # a batch takes a worker some time, as it would in production
-
-
-# What handling one claimed batch costs a real worker, at least: without it a process that wakes
-# first could drain the 20 batches before the other has looked, and the test would show no sharing.
-WORK_SECONDS = 0.02
 
 
 def _pending_notifications(engine) -> bool:  # type: ignore[no-untyped-def]

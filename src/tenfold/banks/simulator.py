@@ -134,8 +134,8 @@ class BankSimulator:
         arrival_id = self._arrival(connection, parsed.message_id, parsed.payment_info_id, digest, source, channel, sender, outcome,
                                    problem, len(parsed.transfers), total, now)
         bulk.insert_rows(connection, transactions, ("arrival_id", "end_to_end_id", "amount_cents", "creditor_iban", "status", "reason_code"),
-                          [(arrival_id, t.end_to_end_id, t.amount_cents, t.creditor_iban, status, reason)
-                           for t, (status, reason) in zip(parsed.transfers, verdicts)])
+                         [(arrival_id, t.end_to_end_id, t.amount_cents, t.creditor_iban, status, reason)
+                          for t, (status, reason) in zip(parsed.transfers, verdicts)])
         if problem is None:
             self._set(connection, "treasury_iban", parsed.debtor_iban)
             self._book(connection, arrival_id, parsed.message_id, credited, now, faults)
@@ -173,8 +173,8 @@ class BankSimulator:
         if not credited:
             return
         bulk.insert_rows(connection, entries, ("reference", "kind", "credit", "amount_cents", "end_to_end_id", "arrival_id", "booked_at"),
-                          [(f"{self.identity.code}{arrival_id:08d}T{n:06d}", "payment", False, t.amount_cents, t.end_to_end_id,
-                            arrival_id, now) for n, t in enumerate(credited, start=1)])
+                         [(f"{self.identity.code}{arrival_id:08d}T{n:06d}", "payment", False, t.amount_cents, t.end_to_end_id,
+                           arrival_id, now) for n, t in enumerate(credited, start=1)])
         due = now + timedelta(seconds=faults.return_delay_seconds)
         later = [{"end_to_end_id": t.end_to_end_id, "arrival_id": arrival_id, "original_message_id": message_id,
                   "amount_cents": t.amount_cents, "due_at": due, "done": False,

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from tenfold.cli.output import console, table
 from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import _
+from tenfold.memorytrace import install
 from tenfold.settings import get_settings
 from tenfold.topology import Member, Topology, load
 
@@ -183,8 +184,6 @@ def serve_gateway(
     from tenfold.exchange.gateway import Gateway, open_context, serve
     from tenfold.storage import member_engine
 
-    from tenfold.memorytrace import install
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings, exchange = get_settings(), exchange_settings()
     install(f"{member}/gateway", settings.var_dir.resolve() / "logs")
@@ -205,8 +204,6 @@ def serve_application(
     factory = APPLICATIONS.get(name)
     if factory is None:
         raise InvalidInput(_("no application named {name} (known: {known})").format(name=name, known=", ".join(APPLICATIONS)))
-    from tenfold.memorytrace import install
-
     install(f"{member}/{name}", get_settings().var_dir.resolve() / "logs")
     _uvicorn(factory(member), port)
 

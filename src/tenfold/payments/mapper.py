@@ -154,7 +154,7 @@ def register(connection: Connection, router: Router, institution: str, beneficia
         rows.append((institution, beneficiary.payee_identity, beneficiary.payment_modality, route.iban, route.bic, route.bank,
                      beneficiary.holder_name, now, now))
     bulk.insert_rows(connection, financial_addresses, ("institution", "payee_identity", "payment_modality", "financial_address",
-                                                        "bic", "bank", "holder_name", "created_at", "updated_at"), rows)
+                                                       "bic", "bank", "holder_name", "created_at", "updated_at"), rows)
     result.registered = len(rows)
     return result
 
@@ -179,9 +179,9 @@ def update(connection: Connection, router: Router, institution: str, beneficiari
         changes.append((row["id"], row["payment_modality"], row["financial_address"], beneficiary.payment_modality, route.iban,
                         changed_by, channel, reason, now))
     bulk.update_rows(connection, financial_addresses, ("payment_modality", "financial_address", "bic", "bank", "updated_at"),
-                      ("id",), updates)
+                     ("id",), updates)
     bulk.insert_rows(connection, financial_address_changes, ("address_id", "old_modality", "old_address", "new_modality",
-                                                              "new_address", "changed_by", "channel", "reason", "changed_at"), changes)
+                                                             "new_address", "changed_by", "channel", "reason", "changed_at"), changes)
     result.updated = len(updates)
     return result
 

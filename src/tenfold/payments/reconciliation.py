@@ -227,7 +227,7 @@ def record(connection: Connection, bank: str, problems: list[tuple[str, str | No
            now: datetime) -> None:
     rows = [(bank, kind, message_id, e2e, amount, detail[:500], False, now) for kind, e2e, amount, detail in problems]
     bulk.insert_rows(connection, reconciliation_exceptions, ("bank", "kind", "message_id", "end_to_end_id", "amount_cents",
-                                                              "detail", "resolved", "created_at"), rows)
+                                                             "detail", "resolved", "created_at"), rows)
 
 
 def open_count(connection: Connection, batch_id: str) -> int:
