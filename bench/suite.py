@@ -391,6 +391,9 @@ def _soak_section(result: dict[str, Any]) -> list[str]:
              "| process | RSS first (MiB) | RSS last (MiB) | slope, second half (MiB/h) |", "|---|---:|---:|---:|"]
     for process, found in sorted(memory.get("processes", {}).items()):
         lines.append(f"| {process} | {_number(found.get('first_mib'))} | {_number(found.get('last_mib'))} | {_number(found.get('slope_mib_per_hour'))} |")
+    if result.get("offers_left_for_the_resident"):
+        lines += ["", f"Offers left for the resident to give an account in the portal (none on file to prefill; not errors): "
+                      f"{_number(result['offers_left_for_the_resident'])}."]
     invariants = result.get("invariants", {})
     if invariants:
         lines += ["", "Invariants at the end: " + ", ".join(f"{k} = {_number(v)}" for k, v in invariants.items()) + "."]
