@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, ProcessCollector, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenfold.errors import InvalidInput
@@ -138,6 +138,7 @@ def create_app(
     """A FastAPI app with Tenfold's common behaviour; ``errors`` maps domain errors to statuses."""
     app = FastAPI(title=title, description=description, version=version, docs_url=None, redoc_url=None)
     registry = CollectorRegistry()
+    ProcessCollector(registry=registry)   # process_resident_memory_bytes, CPU seconds, open files
     requests = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry)
     latency = Histogram(
         "http_request_duration_seconds", "HTTP request duration", ["method", "route"], registry=registry,

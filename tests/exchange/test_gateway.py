@@ -127,6 +127,7 @@ def test_healthz_metrics_and_openapi_are_served(country: Country) -> None:
         assert health.status_code == 200 and health.json()["globalconf"] == "valid"
         metrics = client.get("/metrics").text
         assert "exchange_messages_total" in metrics and "exchange_globalconf_expires_timestamp" in metrics
+        assert "process_resident_memory_bytes" in metrics
         assert "EE38001085718" not in metrics
         document = client.get("/openapi.json").json()
         assert "/api/v1/rights/allow" in document["paths"]

@@ -118,4 +118,5 @@ def test_the_openapi_document_lists_the_registries_kept_here(client) -> None:  #
     assert registry["schema"]["enum"] == ["persons", "births", "deaths", "relations", "addresses"]
     assert "/data/{registry}/{version}/update-entries" not in document["paths"]
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert "http_requests_total" in client.get("/metrics").text
+    metrics = client.get("/metrics").text
+    assert "http_requests_total" in metrics and "process_resident_memory_bytes" in metrics

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from sqlalchemy import Engine, select
 
 from tenfold.exchange.tables import opmon
@@ -42,7 +42,9 @@ class Metrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> Metrics:
-        registry = registry or CollectorRegistry()
+        if registry is None:
+            registry = CollectorRegistry()
+            ProcessCollector(registry=registry)   # process_resident_memory_bytes, CPU seconds, open files
         return cls(
             registry,
             Counter("exchange_messages_total", "Exchanges through this gateway", ["role", "client", "service", "status"], registry=registry),
