@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from tenfold.cli.output import console, table
 from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import _
+from tenfold import memorytrim
 from tenfold.memorytrace import install
 from tenfold.settings import get_settings
 from tenfold.topology import Member, Topology, load
@@ -166,6 +167,7 @@ def serve_central() -> None:
     expiry = exchange_settings().conf_expiry_seconds or topology.central.configuration_expiry_seconds
     central = Central(engine, topology, Path(settings.topology), Signer(*pki.load_pair(pki.central_dir(), "sign")),
                       anchor.ca_pem, plan.central_url, expiry)
+    memorytrim.start()
     _uvicorn(central_app(central), plan.base, plan.host)   # the exchange host: 127.0.0.1 unless multi-host
 
 
@@ -187,6 +189,7 @@ def serve_gateway(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings, exchange = get_settings(), exchange_settings()
     install(f"{member}/gateway", settings.var_dir.resolve() / "logs")
+    memorytrim.start()
     topology = load(settings.topology)
     found = topology.member(member)
     plan = _plan(topology)
@@ -205,6 +208,7 @@ def serve_application(
     if factory is None:
         raise InvalidInput(_("no application named {name} (known: {known})").format(name=name, known=", ".join(APPLICATIONS)))
     install(f"{member}/{name}", get_settings().var_dir.resolve() / "logs")
+    memorytrim.start()
     _uvicorn(factory(member), port)
 
 
