@@ -82,3 +82,36 @@ def test_serving_one_member_needs_the_anchor_from_central(tmp_path: Path) -> Non
     result = tenfold(tmp_path / "var", topology, "serve", "--member", "POP")
     assert result.returncode != 0 and "anchor.json" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def _ended(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"   # a zombie has ended
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_country_started_for_a_process_stops_when_that_process_is_killed(tmp_path: Path) -> None:
+    import time
+
+    from tenfold.exchange.ports import free_base
+    from tests.exchange.country import write_topology
+
+    topology = write_topology(tmp_path)
+    env = {**os.environ, "TENFOLD_VAR_DIR": str(tmp_path / "var"), "TENFOLD_TOPOLOGY": str(topology),
+           "TENFOLD_EXCHANGE_BASE_PORT": str(free_base())}
+    script = ("import json, time\nfrom tenfold.cli.serve import running_country\n"
+              "with running_country() as runtime:\n    print(json.dumps(runtime), flush=True)\n    time.sleep(600)\n")
+    starter = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        runtime = json.loads(starter.stdout.readline() if starter.stdout else "{}")
+        country = [runtime["supervisor_pid"], runtime["central"]["pid"], *(p for m in runtime["members"] for p in m["pids"].values())]
+        assert len(country) >= 3 and not any(_ended(pid) for pid in country)
+    finally:
+        starter.kill()   # no clean-up of its own: SIGKILL
+        starter.wait()
+    deadline = time.monotonic() + 30
+    while not all(_ended(pid) for pid in country) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert all(_ended(pid) for pid in country), [pid for pid in country if not _ended(pid)]

@@ -271,9 +271,10 @@ def _runtime(topology: Topology, members: list[Member], plan: Any, specs: dict[s
 def run_country(member_code: str | None) -> None:
     from tenfold.exchange.central import provision
     from tenfold.exchange.pki import Anchor, PkiDirectory
-    from tenfold.exchange.runner import Supervisor
+    from tenfold.exchange.runner import Supervisor, follow_parent
     from tenfold.storage import member_engine
 
+    follow_parent()
     settings = get_settings()
     topology = load(settings.topology)
     members = topology.members if member_code is None else [topology.member(code.strip()) for code in member_code.split(",")]
@@ -310,13 +311,17 @@ def serve(ctx: typer.Context, member: Optional[str] = typer.Option(None, "--memb
 @contextmanager
 def running_country(timeout: float = 120.0) -> Iterator[dict[str, Any]]:
     """Start ``tenfold serve`` in the background, yield ``var/runtime.json`` once every process is
-    healthy, and stop the country afterwards (for the demo and tests)."""
+    healthy, and stop the country afterwards (for the demo and tests); it also stops if this
+    process is killed (see ``follow_parent``)."""
+    from tenfold.exchange.runner import PARENT_ENV
+
     settings = get_settings()
     runtime_file = settings.var_dir.resolve() / "runtime.json"
     log_file = settings.var_dir.resolve() / "logs" / "serve.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
-        process = subprocess.Popen(_argv(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(_argv(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env={**os.environ, PARENT_ENV: str(os.getpid())})
     try:
         yield _wait_for_runtime(process, runtime_file, log_file, timeout)
     finally:

@@ -4,11 +4,13 @@ together; the runtime addresses are written to ``var/runtime.json``."""
 
 from __future__ import annotations
 
+import ctypes
 import http.client
 import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +29,10 @@ START_TIMEOUT = 90.0
 # 80 MiB over 18 minutes, with Python's own objects flat). Two arenas keep the high-water mark
 # shared; an operator's own MALLOC_ARENA_MAX wins.
 ALLOCATOR_ENV = {"MALLOC_ARENA_MAX": "2"}
+
+
+PARENT_ENV = "TENFOLD_SERVE_PARENT"   # set by whoever starts a country for itself (demo, tests, benchmarks)
+_PR_SET_PDEATHSIG = 1
 
 
 class StartFailed(TenfoldError):
@@ -99,6 +105,26 @@ def stop_all(specs: list[ProcessSpec], grace: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             spec.process.kill()
             spec.process.wait()
+
+
+def follow_parent() -> None:
+    """A country started by another process for its own use (``running_country``: the demo, a test,
+    a benchmark) stops when that process ends, even when it is killed outright: Linux sends this
+    supervisor SIGTERM then (``PR_SET_PDEATHSIG``), and the supervisor stops its children. Until
+    ``Supervisor.supervise`` takes SIGTERM over, it ends the start (the processes started so far
+    are stopped). Children of the supervisor do not inherit the request."""
+    parent = os.environ.pop(PARENT_ENV, None)
+    if parent is None:
+        return
+    signal.signal(signal.SIGTERM, _stop_starting)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != int(parent):   # it ended before the request was made
+        raise TenfoldError(_("the process that started this country has ended"))
+
+
+def _stop_starting(_signum: int, _frame: Any) -> None:
+    raise SystemExit(_("stopped while starting"))
 
 
 def write_runtime(path: Path, runtime: dict[str, Any]) -> None:
