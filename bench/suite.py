@@ -447,12 +447,21 @@ def write_report(path: Path, outcomes: list[Outcome], notes: list[str], size: st
 
 def _provenance(outcomes: list[Outcome], size: str, started: datetime) -> str:
     """When and from what the report was made: measured now, partly kept, or assembled from kept results only."""
-    when, commit = started.strftime('%Y-%m-%d %H:%M UTC'), _commit()
+    when, commit = started.strftime('%Y-%m-%d %H:%M UTC'), _run_commit(outcomes)
     if outcomes and all(o.measured for o in outcomes):
         return f"Assembled {when} at commit `{commit}` from kept results: each section says when and at which commit it was measured."
     text = f"Measured {when} at commit `{commit}` with `tenfold bench all"
     text += " --quick` (small sizes: these figures only show that the suite runs, not what the system does)." if size == "quick" else "`."
     return text + (" Sections that say so were kept from an earlier run." if any(o.measured for o in outcomes) else "")
+
+
+def _run_commit(outcomes: list[Outcome]) -> str:
+    """The commit the benchmarks of this run were measured at (asking git again once the run has
+    written its own results would call the tree changed)."""
+    for outcome in outcomes:
+        if not outcome.measured and outcome.result and outcome.result.get("suite", {}).get("commit"):
+            return str(outcome.result["suite"]["commit"])
+    return _commit()
 
 
 def _commit() -> str:
@@ -588,7 +597,7 @@ def summary(outcomes: list[Outcome], started: datetime) -> dict[str, Any]:
     """What ``--json`` prints: each benchmark's rows (or error) and where its JSON is."""
     from tenfold.cli.bench import machine
 
-    return {"started": started.isoformat(), "finished": datetime.now(UTC).isoformat(), "commit": _commit(), "machine": machine(),
+    return {"started": started.isoformat(), "finished": datetime.now(UTC).isoformat(), "commit": _run_commit(outcomes), "machine": machine(),
             "load_average": [round(v, 2) for v in os.getloadavg()],
             "benchmarks": {o.name: {"seconds": round(o.seconds, 1), "error": o.error,
                                     "rows": rows(o.name, o.result) if o.result is not None else []} for o in outcomes}}

@@ -106,7 +106,8 @@ def test_a_benchmark_run_again_joins_the_results_kept_from_the_earlier_run(tmp_p
                "suite": {"measured_at": "2026-11-26 23:19 UTC", "commit": "abc1234", "seconds": 12.0, "command": ["bench", "payments", "--json"]}}
     (out / "payments.json").write_text(json.dumps(earlier))
     (out / "exchange.json").write_text("{not json")   # a damaged file is left out, not fatal
-    fresh = suite.Outcome("reevaluate", 5.0, result={"households_per_s": 500_000}, command=["python", "-m", "tenfold.cli", "bench", "reevaluate"])
+    fresh = suite.Outcome("reevaluate", 5.0, result={"households_per_s": 500_000, "suite": {"commit": "f00baa1"}},
+                          command=["python", "-m", "tenfold.cli", "bench", "reevaluate"])
     outcomes = suite.kept(out, [fresh])
     assert [o.name for o in outcomes] == ["reevaluate", "payments"]
     suite.write_report(tmp_path / "r.md", outcomes, [], "full", datetime.now(UTC))
@@ -114,6 +115,7 @@ def test_a_benchmark_run_again_joins_the_results_kept_from_the_earlier_run(tmp_p
     assert "Sections that say so were kept from an earlier run." in text
     assert "`tenfold bench payments --json` — 12 s; kept from an earlier run: measured 2026-11-26 23:19 UTC at commit `abc1234`." in text
     assert "`tenfold bench reevaluate` — 5 s." in text and "## exchange" not in text
+    assert " at commit `f00baa1` with `tenfold bench all`." in text   # the run's commit, not the tree it has just written to
 
 
 def test_report_only_assembles_the_kept_results_and_says_so(tmp_path: Path) -> None:
