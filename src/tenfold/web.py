@@ -14,9 +14,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, ProcessCollector, generate_latest
+from sqlalchemy.exc import StatementError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenfold.errors import InvalidInput
+from tenfold.storage.database import UnstorableValue
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -161,9 +163,19 @@ def create_app(
     mapping: ErrorMapping = {InvalidInput: 400, **(errors or {})}
     for kind, status in mapping.items():
         app.add_exception_handler(kind, _handler(status))
+    app.add_exception_handler(StatementError, _unstorable)
     app.add_middleware(BodyLimit, limit=body_limit)
     app.add_middleware(Measure, requests=requests, latency=latency)
     return app
+
+
+async def _unstorable(request: Request, error: Exception) -> JSONResponse:
+    """A value of the request that the database cannot keep (see ``UnstorableValue``) is the
+    client's error; any other database fault stays a server error."""
+    cause = getattr(error, "orig", None)
+    if isinstance(cause, UnstorableValue):
+        return await _handler(400)(request, cause)
+    raise error
 
 
 def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:

@@ -208,3 +208,19 @@ def test_the_push_worker_of_a_member_without_rooms_makes_no_database_rounds(tmp_
 
     asyncio.run(asyncio.wait_for(scenario(), 20))
     assert len(sent) == 1 and rounds
+
+
+def test_numbers_the_storage_cannot_keep_are_refused_and_nothing_changes(country: Country) -> None:
+    # JSON allows integers of any size; the database's JSON columns keep 64 bits (found by the fuzzer):
+    # refused by the storage layer for every service (tenfold.web), and the transaction writes nothing.
+    huge = -(2**63) - 1
+    with client(country, "SIB") as sib:
+        before = sib.get(ROOM + "/api/v1/subs/death", headers=SIB_CLIENT).json()
+        refused = sib.patch(ROOM + "/api/v1/subs/death", json={"options": {"TTL": huge}}, headers=SIB_CLIENT)
+        assert refused.status_code == 400 and "cannot be stored" in refused.text
+        assert sib.get(ROOM + "/api/v1/subs/death", headers=SIB_CLIENT).json() == before
+    with client(country, "POP") as pop:
+        schema = {"type": "object", "properties": {"n": {"type": "integer", "maximum": 2**70}}}
+        created = pop.post(ROOM + "/api/v1/eventType", json={"eventType": "huge", "schema": schema}, headers=POP_CLIENT)
+        assert created.status_code == 400 and "cannot be stored" in created.text
+        assert pop.get(ROOM + "/api/v1/eventType/huge", headers=POP_CLIENT).status_code == 404

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from tenfold.errors import InvalidInput
 from tenfold.settings import Settings, get_settings
 
 
@@ -40,7 +41,14 @@ SQLITE_POOL_SIZE, SQLITE_MAX_OVERFLOW = 20, 44   # connections kept, and opened 
 
 
 def _dumps(value: object) -> str:
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError as error:   # e.g. an integer beyond 64 bits, which JSON itself allows
+        raise UnstorableValue(f"a value cannot be stored: {error}") from None
+
+
+class UnstorableValue(InvalidInput):
+    """A value a JSON column cannot keep; raised while binding, so the transaction writes nothing."""
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
