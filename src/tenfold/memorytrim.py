@@ -5,8 +5,9 @@ freed in the middle stay resident. A server whose objects come and go (requests,
 then shows a resident size that creeps towards its busiest moment and stays there, although
 Python holds no more objects than before (the soak benchmark saw SIB's benefits process keep
 17 MiB of such pages after 20 minutes). ``malloc_trim(0)`` hands those pages back; a thread does
-it every ``TENFOLD_MALLOC_TRIM_SECONDS`` (60 by default, 0: never). One call takes a few
-milliseconds and holds each heap's lock meanwhile, so once a minute costs nothing measurable.
+it every ``TENFOLD_MALLOC_TRIM_SECONDS`` (60 by default, 0: never). One call holds each heap's
+lock while it runs: measured on the 2-core machine, 1.6 ms with little to return and 18 ms to
+return 150 MB, so once a minute costs nothing a request would notice.
 """
 
 from __future__ import annotations
