@@ -7,7 +7,7 @@ Python holds no more objects than before (the soak benchmark saw SIB's benefits 
 17 MiB of such pages after 20 minutes). ``malloc_trim(0)`` hands those pages back; a thread does
 it every ``TENFOLD_MALLOC_TRIM_SECONDS`` (60 by default, 0: never). One call holds each heap's
 lock while it runs: measured on the 2-core machine, 1.6 ms with little to return and 18 ms to
-return 150 MB, so once a minute costs nothing a request would notice.
+return 150 MB; a request that allocates meanwhile waits that long, once a minute at most.
 """
 
 from __future__ import annotations
