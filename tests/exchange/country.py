@@ -164,8 +164,7 @@ class Country:
 
     def stop(self) -> None:
         async def _stop() -> None:
-            for gateway in self.gateways.values():
-                await gateway.stop()
+            await asyncio.gather(*(gateway.stop() for gateway in self.gateways.values()))
             for runner in self._runners:
                 await runner.cleanup()
 

@@ -218,8 +218,8 @@ class Gateway:
         return self._openapi
 
     async def stop(self) -> None:
-        for server in self.servers:
-            await server.close()
+        # Both listeners at once: each lets requests in progress finish within its grace period.
+        await asyncio.gather(*(server.close() for server in self.servers))
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
