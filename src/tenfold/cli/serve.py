@@ -17,10 +17,10 @@ import orjson
 import typer
 from sqlalchemy.engine import make_url
 
+from tenfold import memorytrim
 from tenfold.cli.output import console, table
 from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import _
-from tenfold import memorytrim
 from tenfold.memorytrace import install
 from tenfold.settings import get_settings
 from tenfold.topology import Member, Topology, load
