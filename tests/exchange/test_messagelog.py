@@ -200,3 +200,63 @@ def test_entries_wait_for_another_writer_of_the_database_and_are_written_after_i
     with engine.connect() as connection:
         assert connection.execute(select(messagelog.c.message_id)).scalars().all() == ["m-1"]
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000  # the pool's connections keep theirs
+
+
+def test_a_deferred_entry_joins_the_next_commit(tmp_path: Path) -> None:
+    # A request's entry waits for its response: a fast exchange takes one transaction, and the
+    # request comes first in the chain.
+    engine = make_engine(f"sqlite:///{tmp_path / 'deferred.sqlite'}")
+    migrate(engine)
+
+    async def scenario() -> None:
+        log = MessageLog(engine)
+        log.start()
+        request = log.submit([LogRecord("request", "m-1", {}, b"ask")], defer=True)
+        await asyncio.sleep(0.005)  # well within the deferral: nothing is written yet
+        assert log.batches == 0 and not request.done()  # type: ignore[union-attr]
+        response = log.submit([LogRecord("response", "m-1", {}, b"answer")])
+        assert await response == 2 and await request == 2  # type: ignore[misc]
+        assert log.batches == 1
+        await log.close()
+
+    asyncio.run(scenario())
+    with engine.connect() as connection:
+        rows = connection.execute(select(messagelog.c.seq, messagelog.c.entry).order_by(messagelog.c.seq)).all()
+    assert [decode_header(bytes(r.entry))["kind"] for r in rows] == ["request", "response"]
+
+
+def test_a_deferred_entry_alone_is_written_after_the_deferral(tmp_path: Path) -> None:
+    # An exchange that takes long (or never answers) still has its request on record.
+    from tenfold.exchange.messagelog import DEFER_SECONDS
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'alone.sqlite'}")
+    migrate(engine)
+
+    async def scenario() -> float:
+        log = MessageLog(engine)
+        log.start()
+        started = asyncio.get_running_loop().time()
+        assert await log.submit([LogRecord("request", "m-1", {}, b"ask")], defer=True) == 1  # type: ignore[misc]
+        waited = asyncio.get_running_loop().time() - started
+        await log.close()
+        return waited
+
+    waited = asyncio.run(scenario())
+    assert DEFER_SECONDS * 0.9 <= waited < DEFER_SECONDS + 1.0
+    with engine.connect() as connection:
+        assert connection.execute(select(messagelog.c.message_id)).scalars().all() == ["m-1"]
+
+
+@pytest.mark.timeout(20)
+def test_closing_writes_deferred_entries(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'closing.sqlite'}")
+    migrate(engine)
+
+    async def scenario() -> None:
+        log = MessageLog(engine)
+        log.start()
+        request = log.submit([LogRecord("request", "m-1", {}, b"ask")], defer=True)
+        await log.close()
+        assert request.done() and request.result() == 1  # type: ignore[union-attr]
+
+    asyncio.run(scenario())

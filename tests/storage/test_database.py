@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
@@ -23,6 +24,25 @@ def test_sqlite_databases_run_in_wal_mode(sqlite_url: str) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_sqlite_wal_shrinks_back_after_a_burst(tmp_path: Path) -> None:
+    from tenfold.storage.database import SQLITE_WAL_LIMIT_BYTES
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'burst.sqlite'}")
+    wal = tmp_path / "burst.sqlite-wal"
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")  # as the gateway's connections: the burst stays in the WAL
+        connection.exec_driver_sql("CREATE TABLE t (b BLOB)")
+    with engine.begin() as connection:
+        for _ in range(20):
+            connection.exec_driver_sql("INSERT INTO t VALUES (randomblob(4 << 20))")
+    assert wal.stat().st_size > SQLITE_WAL_LIMIT_BYTES
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    with engine.begin() as connection:  # the next writer resets the WAL and cuts the file back
+        connection.exec_driver_sql("INSERT INTO t VALUES (x'00')")
+    assert wal.stat().st_size <= SQLITE_WAL_LIMIT_BYTES
 
 
 def test_migrations_create_the_outbox_and_are_idempotent(any_database_url: str) -> None:
