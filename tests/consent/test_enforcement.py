@@ -60,6 +60,7 @@ def test_ekyc_is_refused_released_and_refused_again_as_consent_is_given_and_with
     record = given.json()["consentRecord"]["id"]
     after = kyc(country, person)
     assert after.status_code == 200 and after.json()["claims"]["individual_id"] == person
+    country.settle_logs()
     with country.engine("IDP").connect() as connection:
         row = connection.execute(text("SELECT lawful_basis, data_agreement, consent_record, client FROM exchange_tracker "
                                       "WHERE person_id = :p AND message_id = :m"), {"p": person, "m": after.headers["X-Road-Id"]}).one()
@@ -95,6 +96,7 @@ def test_other_lawful_bases_are_recorded_without_asking_for_consent(country: Cou
     answer = requests.post(country.url("SIB") + "/r1/DEMO/GOV/POP/registry/echo/data/x", json={"query": {"content": {"ID": person}}},
                            headers={"X-Road-Client": "DEMO/GOV/SIB/benefits"}, timeout=30)
     assert answer.status_code == 200
+    country.settle_logs()
     with country.engine("POP").connect() as connection:
         basis = connection.execute(text("SELECT lawful_basis, data_agreement FROM exchange_tracker WHERE message_id = :m"),
                                    {"m": answer.headers["X-Road-Id"]}).one()

@@ -162,6 +162,14 @@ class Country:
         self.gateways[code] = gateway
         return gateway
 
+    def settle_logs(self) -> None:
+        """Every gateway's journaled log entries into its tables, before a test reads them there."""
+        async def settle() -> None:
+            for gateway in self.gateways.values():
+                await gateway.context.log_settled()
+
+        self.run(settle())
+
     def stop(self) -> None:
         async def _stop() -> None:
             await asyncio.gather(*(gateway.stop() for gateway in self.gateways.values()))

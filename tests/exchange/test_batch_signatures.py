@@ -103,6 +103,7 @@ def test_concurrent_requests_are_signed_in_batches_and_each_logged_request_verif
     sib = country.gateways["SIB"].context
     assert sib.sealer.batches - before < 24  # some requests shared a signature
     public = sib.signer.certificate.public_key()
+    country.settle_logs()
     with country.engine("SIB").connect() as connection:
         entries = [decode_header(bytes(e)) for e in connection.execute(select(messagelog.c.entry).order_by(messagelog.c.seq)).scalars()]
     requests = [e for e in entries if e["kind"] == "request" and e.get("signature")]

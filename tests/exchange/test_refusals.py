@@ -31,6 +31,7 @@ def until(check: Callable[[], Any], seconds: float = 20.0) -> Any:
 
 
 def logged_errors(country: Country, code: str) -> list[str]:
+    country.settle_logs()
     with country.engine(code).connect() as connection:
         entries = connection.execute(select(messagelog.c.entry).order_by(messagelog.c.seq)).scalars().all()
     return [h["error"] for h in (decode_header(bytes(e)) for e in entries) if h.get("error")]

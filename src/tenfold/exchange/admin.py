@@ -7,6 +7,7 @@ request was malformed or refused.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any, Callable, Literal
 
@@ -162,12 +163,14 @@ def admin_app(context: GatewayContext, rebuild: Callable[[], None]) -> FastAPI:
         return {"member": listed}
 
     @app.get("/api/v1/opmon", summary="Operational monitoring records, newest first", tags=["monitoring"])
-    def opmon(limit: int = Query(100, ge=1, le=1000), client: str | None = Query(None, max_length=255)) -> list[dict[str, Any]]:
-        return monitoring.recent(context.engine, limit, client)
+    async def opmon(limit: int = Query(100, ge=1, le=1000), client: str | None = Query(None, max_length=255)) -> list[dict[str, Any]]:
+        await context.log_settled()
+        return await asyncio.to_thread(monitoring.recent, context.engine, limit, client)
 
     @app.get("/api/v1/tracker/volumes", summary="Data-tracker entries by day, client and service (counts, no person)", tags=["monitoring"])
-    def tracker_volumes(days: int = Query(30, ge=1, le=3660)) -> dict[str, Any]:
-        return {"member": context.member_id, "volumes": tracker.volumes(context.engine, days)}
+    async def tracker_volumes(days: int = Query(30, ge=1, le=3660)) -> dict[str, Any]:
+        await context.log_settled()
+        return {"member": context.member_id, "volumes": await asyncio.to_thread(tracker.volumes, context.engine, days)}
 
     return app
 

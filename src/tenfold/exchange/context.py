@@ -52,6 +52,11 @@ class GatewayContext:
     def conf(self) -> GlobalConf | None:
         return self.confs.current
 
+    async def log_settled(self) -> None:
+        """Before reading the log's tables (tracker, monitoring): everything answered is in them."""
+        if self.messagelog is not None:
+            await self.messagelog.flush()
+
     @property
     def member_code(self) -> str:
         return self.member_id.split("/")[2]

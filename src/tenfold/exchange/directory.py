@@ -141,11 +141,12 @@ def directory_router(context: GatewayContext) -> APIRouter:
         return document
 
     @router.get(SUBSYSTEM + "/findUsage", summary="Who used a person's data here, newest first (data tracker)")
-    def find_usage(
+    async def find_usage(
         subsystem: str = Depends(_subsystem), personId: str = Query(..., min_length=1, max_length=32), offset: int = Query(0, ge=0, le=10_000_000),
         limit: int = Query(100, ge=1, le=tracker.MAX_LIMIT), client: str = client_header,
     ) -> dict[str, Any]:
         xroad.parse_client(client)
-        return {"usage": tracker.find_usage(context.engine, personId, offset, limit)}
+        await context.log_settled()
+        return {"usage": await asyncio.to_thread(tracker.find_usage, context.engine, personId, offset, limit)}
 
     return router

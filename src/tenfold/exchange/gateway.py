@@ -137,7 +137,7 @@ class Gateway:
             checkpointer.on_commit(head)
             context.metrics.log_head.set(head.seq)
 
-        context.messagelog = MessageLog(context.engine, context.settings.log_payloads, committed)
+        context.messagelog = MessageLog(context.engine, context.settings.log_payloads, committed, journal=True)
         context.messagelog.start()
         context.peer_client = HttpClient(client_ssl(context), check=peer_check(context))
         context.app_client = HttpClient()
