@@ -58,9 +58,17 @@ def test_a_frame_cut_short_ends_the_journal(tmp_path: Path) -> None:
     path = tmp_path / "pop.sqlite-messagelog.0"
     data = path.read_bytes()
     path.write_bytes(data[:-3])  # a power cut in the middle of the second write
-    assert [f.last_seq for f in Journal(tmp_path / "pop.sqlite").frames()] == [1]
+    assert sequences(tmp_path / "pop.sqlite") == [1]
     path.write_bytes(data[:-3] + b"\x00\x00\x00")  # the same length, other bytes: the checksum fails
-    assert [f.last_seq for f in Journal(tmp_path / "pop.sqlite").frames()] == [1]
+    assert sequences(tmp_path / "pop.sqlite") == [1]
+
+
+def sequences(database: Path) -> list[int]:
+    journal = Journal(database)
+    try:
+        return [f.last_seq for f in journal.frames()]
+    finally:
+        journal.close()
 
 
 def test_a_write_the_disk_refuses_is_cut_off_and_later_frames_stay_readable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,14 +157,14 @@ def test_a_killed_gateway_loses_no_acknowledged_entry(tmp_path: Path, keys: Keys
     assert done.stdout.split() == ["acknowledged", "40"]
     with engine.connect() as connection:
         assert connection.execute(select(messagelog.c.seq)).first() is None  # only the journal has them
-    MessageLog(engine, journal=True)  # what a restarted gateway does first
+    asyncio.run(MessageLog(engine, journal=True).close())  # what a restarted gateway does first
     with engine.connect() as connection:
         entries = connection.execute(select(messagelog.c.entry).order_by(messagelog.c.seq)).scalars().all()
         tracked = connection.execute(select(tracker.c.message_id)).scalars().all()
     assert [decode_header(bytes(e))["seq"] for e in entries] == list(range(1, 41))
     assert sorted(tracked) == sorted(f"m-{i}" for i in range(20))
     assert verify_log(engine, POP, keys.anchor).intact
-    MessageLog(engine, journal=True)  # a second start writes nothing twice
+    asyncio.run(MessageLog(engine, journal=True).close())  # a second start writes nothing twice
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM exchange_messagelog")).scalar() == 40
 
@@ -212,3 +220,13 @@ def test_new_messages_are_refused_once_the_journal_holds_too_much_the_database_r
     asyncio.run(scenario())
     with engine.connect() as connection:
         assert connection.execute(select(messagelog.c.message_id).order_by(messagelog.c.seq)).scalars().all() == ["m-0", "m-0", "m-1", "m-1"]
+
+
+def test_a_second_writer_of_the_same_log_is_refused_with_one_clear_error(tmp_path: Path) -> None:
+    from tenfold.exchange.journal import JournalBusy
+
+    first = Journal(tmp_path / "pop.sqlite")
+    with pytest.raises(JournalBusy, match="another process writes the message log of pop.sqlite"):
+        Journal(tmp_path / "pop.sqlite")
+    first.close()
+    Journal(tmp_path / "pop.sqlite").close()  # free again once the first is gone

@@ -20,6 +20,7 @@ write) ends the journal: it was never acknowledged.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import struct
 import zlib
@@ -29,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from tenfold.errors import TenfoldError
+from tenfold.i18n import _
 
 _HEAD = struct.Struct("<II")
 _TIMES = ("at",)  # the row fields that are datetimes (tracker and monitoring rows)
@@ -77,6 +81,11 @@ class Journal:
     def __init__(self, database: Path):
         self.paths = [database.with_name(f"{database.name}-messagelog.{n}") for n in (0, 1)]
         self._files = [os.open(p, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600) for p in self.paths]
+        try:  # one writer: a second gateway on the same database would interleave two chains
+            fcntl.flock(self._files[0], fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.close()
+            raise JournalBusy(_("another process writes the message log of {database} (its journal is locked)").format(database=database.name)) from None
         self.active = 0
         self.last_seq = [0, 0]  # the last sequence number appended to each file since it was emptied
         self.sizes = [os.fstat(fd).st_size for fd in self._files]
@@ -121,6 +130,10 @@ class Journal:
         for fd in self._files:
             os.close(fd)
         self._files = []
+
+
+class JournalBusy(TenfoldError):
+    """Another process holds the journal."""
 
 
 def _read(data: bytes) -> list[Frame]:
