@@ -17,7 +17,7 @@ import orjson
 import typer
 from sqlalchemy.engine import make_url
 
-from tenfold import memorytrim
+from tenfold import collector, memorytrim
 from tenfold.cli.output import console, table
 from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import _
@@ -125,6 +125,7 @@ APPLICATIONS: dict[str, Callable[[str], Any]] = {
 def _uvicorn(application: Any, port: int, host: str = "127.0.0.1") -> None:
     import uvicorn
 
+    collector.settle()  # the application is built: what lives now lives for good
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False, loop="uvloop", http="httptools")
 
 

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import event
 
+from tenfold import collector
 from tenfold.exchange import asgi, consumer, delivery, provider, pubsub, rights
 from tenfold.exchange.admin import admin_app
 from tenfold.exchange.checkpoints import Checkpointer
@@ -321,6 +322,7 @@ async def serve(gateway: Gateway, ready: asyncio.Event | None = None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await gateway.start()
+    collector.settle()  # the gateway is built: what lives now lives for good
     if ready:
         ready.set()
     await stop.wait()
