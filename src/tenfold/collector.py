@@ -11,7 +11,7 @@ generation collected every ``THRESHOLDS[0]`` allocations. Cycles are still colle
 Measured on the exchange benchmark's small country (2-core machine, the same code with and
 without, fresh countries, runs alternating): once 2.46 -> 2.36 ms median latency on one connection
 and 1,134 -> 1,156 exchanges/s on 32; at a noisier moment no difference on one connection and
-964 -> 1,067/s on 32. A small gain, inside this machine's run-to-run spread, never a loss.
+964 -> 1,067/s on 32: a small gain, inside this machine's run-to-run spread.
 """
 
 from __future__ import annotations
