@@ -7,20 +7,24 @@ the header then holds the body's SHA-256 and no path or query, as X-Road does wi
 Each row holds ``hash = SHA-256(previous hash || entry)``; the first entry chains to 32 zero bytes.
 
 Writes are group-committed: a handler submits its entries and awaits a future; one writer task
-takes everything queued, assigns sequence numbers, hashes, makes the batch durable with the data
-tracker and monitoring rows, and only then resolves the futures. On PostgreSQL that is one
-transaction in a worker thread. On SQLite a gateway's log is durable once its batch is appended
-to the log's journal (:mod:`tenfold.exchange.journal`: the same guarantee as a WAL commit
-without fsync, for a fraction of its cost on the critical path); the journaled batches are
-inserted into the tables every ``FLUSH_SECONDS`` in one transaction on the event loop, before
-anything reads them there (``flush``), and on start-up after a crash. Without a journal (a log
-opened by a tool or a test) each batch is its own transaction on the event loop. The gateway
-moves WAL checkpoints, which do fsync, to a background thread. A request's entry may wait a little for its
-response (``defer``): an exchange answered within ``DEFER_SECONDS`` then takes one commit instead
-of two (a quarter more exchanges per second on two cores), and one that takes longer has its
-request on record after that time all the same. A failed commit fails every future of the batch, so the gateway
-answers ``LoggingFailed`` instead of a response that is not on record. Every N entries or T
-seconds the writer signs a checkpoint for CENTRAL to countersign (see :mod:`checkpoints`).
+takes everything queued, numbers, encodes and chains it, makes the batch durable with its data
+tracker and monitoring rows, and only then resolves the futures. A failure fails every future
+of the batch, so the gateway answers ``LoggingFailed`` instead of a response not on record.
+Durable means, by database:
+
+- SQLite, in a gateway: appended to the log's journal (:mod:`tenfold.exchange.journal`), the
+  guarantee of a WAL commit without fsync (the process may die, the machine may not) for a
+  fraction of its cost on the critical path. The journaled entries are inserted into the tables
+  every ``FLUSH_SECONDS`` in one transaction on the event loop, at once before anything reads
+  them there (``flush``), and on start-up after a crash. The gateway moves WAL checkpoints,
+  which do fsync, to a thread.
+- PostgreSQL, and a log opened without a journal (a tool, a test): one transaction per batch
+  (on SQLite on the event loop itself, on PostgreSQL in a worker thread).
+
+A request's entry may wait a little for its response (``defer``): an exchange answered within
+``DEFER_SECONDS`` is written once instead of twice, and one that takes longer has its request on
+record after that time all the same. Every N entries or T seconds the gateway signs a checkpoint
+of what the tables hold, for CENTRAL to countersign (see :mod:`checkpoints`).
 """
 
 from __future__ import annotations
