@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 
 from tenfold.exchange import messagelog as messagelog_module
 from tenfold.exchange.journal import Frame, Journal
@@ -29,6 +29,14 @@ NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     return provisioned(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    """POP's database, migrated and empty."""
+    found = make_engine(f"sqlite:///{tmp_path / 'pop.sqlite'}")
+    migrate(found)
+    return found
 
 
 def frame(seq: int, body: bytes = b"entry") -> Frame:
@@ -89,9 +97,7 @@ def test_a_write_the_disk_refuses_is_cut_off_and_later_frames_stay_readable(tmp_
     journal.close()
 
 
-def test_entries_are_answered_from_the_journal_and_reach_the_tables(tmp_path: Path, keys: Keys) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'pop.sqlite'}")
-    migrate(engine)
+def test_entries_are_answered_from_the_journal_and_reach_the_tables(engine: Engine, tmp_path: Path, keys: Keys) -> None:
 
     async def scenario() -> None:
         log = MessageLog(engine, journal=True)
@@ -111,9 +117,7 @@ def test_entries_are_answered_from_the_journal_and_reach_the_tables(tmp_path: Pa
     assert all(p.stat().st_size == 0 for p in tmp_path.glob("pop.sqlite-messagelog.*"))  # emptied once in the tables
 
 
-def test_the_tables_catch_up_by_themselves(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'pop.sqlite'}")
-    migrate(engine)
+def test_the_tables_catch_up_by_themselves(engine: Engine) -> None:
 
     async def scenario() -> None:
         log = MessageLog(engine, journal=True)
@@ -169,9 +173,7 @@ def test_a_killed_gateway_loses_no_acknowledged_entry(tmp_path: Path, keys: Keys
         assert connection.execute(text("SELECT count(*) FROM exchange_messagelog")).scalar() == 40
 
 
-def test_a_database_that_refuses_the_entries_gets_them_when_it_takes_them_again(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'pop.sqlite'}")
-    migrate(engine)
+def test_a_database_that_refuses_the_entries_gets_them_when_it_takes_them_again(engine: Engine) -> None:
     row = {"at": NOW, "role": "provider", "method": "GET", "status": 200, "request_bytes": 0, "response_bytes": 0, "duration_ms": 0}
 
     async def scenario() -> None:
@@ -196,12 +198,10 @@ def test_a_database_that_refuses_the_entries_gets_them_when_it_takes_them_again(
 
 
 def test_new_messages_are_refused_once_the_journal_holds_too_much_the_database_refuses(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from tenfold.exchange.messagelog import LoggingFailed
 
     monkeypatch.setattr(messagelog_module, "MAX_UNFLUSHED", 4)
-    engine = make_engine(f"sqlite:///{tmp_path / 'pop.sqlite'}")
-    migrate(engine)
 
     async def scenario() -> None:
         log = MessageLog(engine, journal=True)

@@ -55,6 +55,14 @@ def countersigned_checkpoint(engine: Engine, keys: Keys) -> int:
 
 
 @pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    """A member database, migrated, with an empty log."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    migrate(engine)
+    return engine
+
+
+@pytest.fixture
 def logged(tmp_path: Path, keys: Keys) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path / 'pop.sqlite'}")
     migrate(engine)
@@ -202,11 +210,9 @@ def test_entries_wait_for_another_writer_of_the_database_and_are_written_after_i
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000  # the pool's connections keep theirs
 
 
-def test_a_deferred_entry_joins_the_next_commit(tmp_path: Path) -> None:
+def test_a_deferred_entry_joins_the_next_commit(engine: Engine) -> None:
     # A request's entry waits for its response: a fast exchange takes one transaction, and the
     # request comes first in the chain.
-    engine = make_engine(f"sqlite:///{tmp_path / 'deferred.sqlite'}")
-    migrate(engine)
 
     async def scenario() -> None:
         log = MessageLog(engine)
@@ -225,12 +231,10 @@ def test_a_deferred_entry_joins_the_next_commit(tmp_path: Path) -> None:
     assert [decode_header(bytes(r.entry))["kind"] for r in rows] == ["request", "response"]
 
 
-def test_a_deferred_entry_alone_is_written_after_the_deferral(tmp_path: Path) -> None:
+def test_a_deferred_entry_alone_is_written_after_the_deferral(engine: Engine) -> None:
     # An exchange that takes long (or never answers) still has its request on record.
     from tenfold.exchange.messagelog import DEFER_SECONDS
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'alone.sqlite'}")
-    migrate(engine)
 
     async def scenario() -> float:
         log = MessageLog(engine)
@@ -248,9 +252,7 @@ def test_a_deferred_entry_alone_is_written_after_the_deferral(tmp_path: Path) ->
 
 
 @pytest.mark.timeout(20)
-def test_closing_writes_deferred_entries(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'closing.sqlite'}")
-    migrate(engine)
+def test_closing_writes_deferred_entries(engine: Engine) -> None:
 
     async def scenario() -> None:
         log = MessageLog(engine)

@@ -51,7 +51,7 @@ class Exchange:
     def log_request(self, context: GatewayContext, meta: dict[str, Any], body: bytes) -> None:
         assert context.messagelog is not None
         record = LogRecord("request", self.message_id or "-", {"role": self.role, "trace": self.trace_id, **meta}, body)
-        future = context.messagelog.submit([record], defer=True)  # usually written with the response, in one commit
+        future = context.messagelog.submit([record], defer=True)  # usually written with the response, in one go
         assert future is not None
         self.pending.append(future)
 
