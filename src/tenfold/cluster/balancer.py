@@ -11,6 +11,8 @@ import itertools
 import logging
 from dataclasses import dataclass, field
 
+from tenfold.waiting import within
+
 log = logging.getLogger("tenfold.cluster.balancer")
 CHUNK = 64 * 1024
 
@@ -41,7 +43,7 @@ class Balancer:
         for _attempt in range(len(self.backends)):
             host, port = self.backends[next(self._turn)]
             try:
-                found = await asyncio.wait_for(asyncio.open_connection(host, port), self.connect_timeout)
+                found = await within(self.connect_timeout, asyncio.open_connection(host, port))
             except (OSError, asyncio.TimeoutError):
                 log.warning("backend %s:%s refused a connection", host, port)
                 continue

@@ -22,6 +22,7 @@ from tenfold.exchange.pki import Anchor, load_cert
 from tenfold.exchange.signing import Signer, checkpoint_digest, countersign_digest, verify
 from tenfold.exchange.store import reason
 from tenfold.exchange.tables import checkpoints
+from tenfold.waiting import wait_event
 
 log = logging.getLogger("tenfold.exchange.checkpoints")
 
@@ -64,10 +65,7 @@ class Checkpointer:
 
     async def run(self, session: aiohttp.ClientSession) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self._due.wait(), timeout=self.every_seconds)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event(self._due, self.every_seconds)
             self._due.clear()
             head = self.head
             try:

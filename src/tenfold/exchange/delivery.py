@@ -22,6 +22,7 @@ from tenfold.exchange import pubsub
 from tenfold.exchange.store import reason
 from tenfold.exchange.tables import deliveries, events
 from tenfold.storage import outbox
+from tenfold.waiting import wait_event
 
 log = logging.getLogger("tenfold.exchange.delivery")
 LEASE = timedelta(seconds=60)
@@ -156,10 +157,7 @@ class PushWorker:
                     task.add_done_callback(self._tasks.discard)
                 if not due:
                     self._freed.clear()
-                    try:
-                        await asyncio.wait_for(self._freed.wait(), self.poll)
-                    except asyncio.TimeoutError:
-                        pass
+                    await wait_event(self._freed, self.poll)
         finally:
             for task in self._tasks:
                 task.cancel()

@@ -18,6 +18,8 @@ from typing import Callable
 
 import httptools
 
+from tenfold.waiting import within
+
 Headers = list[tuple[str, str]]
 PeerCheck = Callable[[asyncio.BaseTransport, str, int], None]
 
@@ -120,8 +122,8 @@ class Origin:
     async def connect(self, timeout: float) -> _Connection:
         loop = asyncio.get_running_loop()
         try:
-            _transport, connection = await asyncio.wait_for(loop.create_connection(
-                _Connection, self.host, self.port, ssl=self.tls, server_hostname=self.host if self.tls else None), timeout)
+            _transport, connection = await within(timeout, loop.create_connection(
+                _Connection, self.host, self.port, ssl=self.tls, server_hostname=self.host if self.tls else None))
         except (OSError, asyncio.TimeoutError) as error:
             raise Unreachable(f"cannot connect to {self.host}:{self.port}: {error or type(error).__name__}") from None
         if self.check is not None:

@@ -27,6 +27,8 @@ from typing import Awaitable, Callable
 
 import httptools
 
+from tenfold.waiting import within
+
 log = logging.getLogger("tenfold.exchange.server")
 _LOGGED_SEGMENTS = 6  # /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE: what follows may name a person
 
@@ -307,8 +309,8 @@ class _Connection(asyncio.Protocol):
             while not request._complete and not request._gone:
                 request._chunks = []
                 request._waiter = asyncio.get_running_loop().create_future()
-                await asyncio.wait_for(request._waiter, 10)
-        except asyncio.TimeoutError:
+                await within(10, request._waiter)
+        except TimeoutError:
             pass
         self.closing = True
         if self.transport is not None:

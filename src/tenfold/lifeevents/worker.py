@@ -17,6 +17,7 @@ from tenfold.lifeevents import offers, payouts, queue
 from tenfold.lifeevents.records import put_setting, setting
 from tenfold.lifeevents.sweep import sweep
 from tenfold.lifeevents.xroad import ExchangeUnavailable
+from tenfold.waiting import wait_event
 
 if TYPE_CHECKING:
     from tenfold.lifeevents.service import LifeEvents
@@ -55,10 +56,7 @@ class Worker:
                 task.add_done_callback(self._running.discard)
             if not claimed:
                 self.wake.clear()
-                try:
-                    await asyncio.wait_for(self.wake.wait(), settings.poll_seconds)
-                except asyncio.TimeoutError:
-                    pass
+                await wait_event(self.wake, settings.poll_seconds)
 
     async def _one(self, item: queue.Claimed) -> None:
         async with self._slots:
