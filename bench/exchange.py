@@ -312,7 +312,7 @@ async def _phases(drive_direct: Any, drive_through: Any, seconds: float, concurr
                                    f"direct, {concurrency} connections": direct_load["percentiles_ms"]},
         "cpu_ms_per_request": cpu,
         "load_average": {"before": load_before, "after": _load_average()},
-        "path": "consumer gateway (SIB) -> mTLS, ECDSA-signed (batch signatures), hash-chained message log on both sides -> provider gateway (POP) -> registry",
+        "path": "consumer gateway (SIB) -> mTLS, Ed25519-signed (batch signatures), hash-chained message log on both sides -> provider gateway (POP) -> registry",
     }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select
 from typing import Callable
 
@@ -63,7 +63,7 @@ def test_a_batch_shares_one_signature_and_each_message_verifies_alone(keys) -> N
     assert len({s.signature for s in seals}) == 1 and all(s.chain for s in seals)
     assert (sealer.batches, sealer.signed) == (1, 7)
     public = signer.certificate.public_key()
-    assert isinstance(public, ec.EllipticCurvePublicKey)
+    assert isinstance(public, ed25519.Ed25519PublicKey)  # members sign with Ed25519
     for i, seal in enumerate(seals):
         assert verify_message(public, seal.signature, _digest(i), seal.chain)
         assert not verify_message(public, seal.signature, _digest(i + 1), seal.chain)

@@ -45,8 +45,8 @@ def _ensure_pair(pki: PkiDirectory, directory: Path, kind: str, owner: str, inst
     if (directory / f"{kind}.pem").is_file():
         return
     ca_key, ca_cert = pki.load_ca()
-    key = new_key()
-    pki.write_pair(directory, kind, key, issue(ca_key, ca_cert, key.public_key(), owner, instance, kind, hosts))  # type: ignore[arg-type]
+    key = new_key(kind)
+    pki.write_pair(directory, kind, key, issue(ca_key, ca_cert, key.public_key(), owner, instance, kind, hosts))
 
 
 def provision(pki: PkiDirectory, engine: Engine, topology: Topology, plan: PortPlan) -> Anchor:

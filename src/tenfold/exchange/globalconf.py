@@ -22,11 +22,10 @@ import aiohttp
 import orjson
 from yarl import URL
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from tenfold.errors import TenfoldError
-from tenfold.exchange.pki import Anchor, issued_by, load_cert, subject_of
+from tenfold.exchange.pki import SIGNING_KEY_TYPES, Anchor, PublicKey, issued_by, load_cert, subject_of
 from tenfold.exchange.signing import Signer, document_digest, verify
 from tenfold.topology import Member, Room, Service, Subsystem, Topology
 
@@ -103,7 +102,7 @@ class GlobalConf:
     revoked: frozenset[str]
     envelope: bytes
     event_schemas: dict[str, Any] = field(default_factory=dict)
-    sign_keys: dict[tuple[str, str], ec.EllipticCurvePublicKey] = field(default_factory=dict)
+    sign_keys: dict[tuple[str, str], PublicKey] = field(default_factory=dict)
     tls_owners: dict[bytes, str] = field(default_factory=dict)
     services: dict[str, ServiceEntry] = field(default_factory=dict)
     rooms: dict[str, tuple[Member, Room]] = field(default_factory=dict)
@@ -126,7 +125,7 @@ class GlobalConf:
         """A member, one of its subsystems, or one of its rooms (rooms push events)."""
         return client_id in self.subsystems or client_id in self.rooms or self.member(client_id) is not None
 
-    def signing_key(self, member_id: str, serial: str) -> ec.EllipticCurvePublicKey | None:
+    def signing_key(self, member_id: str, serial: str) -> PublicKey | None:
         return self.sign_keys.get((member_id, serial))
 
     def gateway_address(self, member_id: str) -> tuple[str, int] | None:
@@ -159,7 +158,7 @@ def _index(conf: GlobalConf, raw_members: list[dict[str, Any]], ca: x509.Certifi
                 raise ConfigurationError(f"certificate {entry.serial} of {member.id} is not issued to it by the platform CA")
             if entry.kind == "sign":
                 public_key = cert.public_key()
-                if isinstance(public_key, ec.EllipticCurvePublicKey):
+                if isinstance(public_key, SIGNING_KEY_TYPES):
                     conf.sign_keys[(member.id, entry.serial)] = public_key
             elif entry.kind == "tls":
                 conf.tls_owners[cert.public_bytes(Encoding.DER)] = member.id
@@ -182,7 +181,7 @@ def verify_envelope(envelope: bytes, anchor: Anchor) -> GlobalConf:
         raise ConfigurationError(f"the global configuration is malformed: {error}") from None
     central_cert = load_cert(anchor.central_sign_pem)
     public_key = central_cert.public_key()
-    if not isinstance(public_key, ec.EllipticCurvePublicKey) or not verify(public_key, signature, document_digest(document)):
+    if not isinstance(public_key, SIGNING_KEY_TYPES) or not verify(public_key, signature, document_digest(document)):
         raise ConfigurationError("the global configuration's signature does not verify against the anchor")
     try:
         raw = orjson.loads(document)

@@ -1,5 +1,6 @@
 """The platform's public-key infrastructure: a CA run by CENTRAL that issues every member a
-signing certificate and every gateway a TLS certificate (ECDSA P-256, X.509).
+signing certificate (Ed25519 keys) and every gateway a TLS certificate (ECDSA P-256), X.509,
+signed by the CA with ECDSA P-256 and SHA-256.
 
 For the embedded demo CENTRAL generates the keys itself and hands them over as files (CSR-less
 issuance); a production member would send a certificate request instead. The files live under
@@ -19,7 +20,7 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tenfold.errors import TenfoldError
@@ -32,11 +33,21 @@ class PkiError(TenfoldError):
     """Keys or certificates are missing or do not fit together."""
 
 
-def new_key() -> ec.EllipticCurvePrivateKey:
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+SIGNING_KEY_TYPES = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)  # what a signature may be checked with
+
+
+def new_key(kind: str = "tls") -> PrivateKey:
+    """Ed25519 for signing keys (every message between gateways is signed and checked: see
+    :mod:`tenfold.exchange.signing` for what that saves); P-256 for the CA and TLS, which every
+    TLS stack takes."""
+    if kind == "sign":
+        return ed25519.Ed25519PrivateKey.generate()
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def key_pem(key: PrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
@@ -48,10 +59,10 @@ def load_cert(pem: bytes | str) -> x509.Certificate:
     return x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
 
 
-def load_key(pem: bytes) -> ec.EllipticCurvePrivateKey:
+def load_key(pem: bytes) -> PrivateKey:
     key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise PkiError("only ECDSA keys are used on this platform")
+    if not isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
+        raise PkiError("only ECDSA P-256 and Ed25519 keys are used on this platform")
     return key
 
 
@@ -74,7 +85,7 @@ def _name(common_name: str, instance: str, unit: str) -> x509.Name:
 
 
 def create_ca(instance: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = new_key()
+    key = ec.generate_private_key(ec.SECP256R1())
     name = _name(f"{instance} platform CA", instance, "ca")
     now = dt.datetime.now(dt.UTC)
     cert = (
@@ -89,7 +100,7 @@ def create_ca(instance: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certifica
 
 
 def issue(
-    ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, public_key: ec.EllipticCurvePublicKey,
+    ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, public_key: PublicKey,
     owner: str, instance: str, kind: CertKind, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
 ) -> x509.Certificate:
     """A certificate for ``owner`` (an X-Road member id, or CENTRAL's) of the given kind."""
@@ -158,7 +169,7 @@ class MemberKeys:
     """One member's key material as its gateway loads it."""
 
     member_id: str
-    sign_key: ec.EllipticCurvePrivateKey
+    sign_key: PrivateKey
     sign_cert: x509.Certificate
     tls_cert_file: Path
     tls_key_file: Path
@@ -192,7 +203,7 @@ class PkiDirectory:
     def central_dir(self) -> Path:
         return self.root / "central"
 
-    def write_pair(self, directory: Path, kind: str, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> None:
+    def write_pair(self, directory: Path, kind: str, key: PrivateKey, cert: x509.Certificate) -> None:
         _write(directory / f"{kind}.key", key_pem(key), private=True)
         _write(directory / f"{kind}.pem", cert_pem(cert), private=False)
 
@@ -202,14 +213,17 @@ class PkiDirectory:
 
     def load_ca(self) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         try:
-            return load_key(self.ca_key_file.read_bytes()), load_cert(self.ca_cert_file.read_bytes())
+            key, cert = load_key(self.ca_key_file.read_bytes()), load_cert(self.ca_cert_file.read_bytes())
         except OSError as error:
             raise PkiError(f"the platform CA is missing under {self.root / 'ca'}: {error.strerror}") from None
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise PkiError(f"the platform CA's key under {self.root / 'ca'} is not an ECDSA P-256 key")
+        return key, cert
 
     def has_pair(self, directory: Path, kind: str) -> bool:
         return (directory / f"{kind}.key").is_file() and (directory / f"{kind}.pem").is_file()
 
-    def load_pair(self, directory: Path, kind: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    def load_pair(self, directory: Path, kind: str) -> tuple[PrivateKey, x509.Certificate]:
         try:
             return load_key((directory / f"{kind}.key").read_bytes()), load_cert((directory / f"{kind}.pem").read_bytes())
         except OSError as error:

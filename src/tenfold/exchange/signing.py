@@ -1,4 +1,11 @@
-"""Member signatures on every message between gateways (ECDSA P-256 over SHA-256).
+"""Member signatures on every message between gateways (Ed25519; keys issued before it, ECDSA
+P-256 over SHA-256, still sign and verify).
+
+Ed25519 signatures are made and checked with libsodium (PyNaCl): a gateway checks one and
+makes one on every hop. Measured on the 2-vCPU machine of docs/benchmarks, in a warm loop:
+sign 22 us and verify 57 us, against 28 and 84 us for OpenSSL's P-256 (and 64 and 206 us for
+OpenSSL's own Ed25519); on the exchange path, where caches are cold, one exchange took 0.23 ms
+less. The keys and certificates stay X.509, issued by the platform CA with ``cryptography``.
 
 What is signed is a digest that names its purpose, so a request signature can never pass for a
 response or a checkpoint: requests sign X-Road's request hash; responses sign the request hash,
@@ -20,13 +27,17 @@ import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from typing import Callable
 
+import nacl.exceptions
+import nacl.signing
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from tenfold.exchange.pki import cert_pem, serial_of
+from tenfold.exchange.pki import PrivateKey, PublicKey, cert_pem, serial_of
 
 _ALGORITHM = ec.ECDSA(hashes.SHA256())
 
@@ -35,25 +46,45 @@ _ALGORITHM = ec.ECDSA(hashes.SHA256())
 class Signer:
     """A member's (or CENTRAL's) signing key with its certificate."""
 
-    key: ec.EllipticCurvePrivateKey
+    key: PrivateKey
     certificate: x509.Certificate
     serial: str = field(init=False)
     certificate_pem: str = field(init=False)
+    _sign: Callable[[bytes], bytes] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "serial", serial_of(self.certificate))
         object.__setattr__(self, "certificate_pem", cert_pem(self.certificate).decode())
+        object.__setattr__(self, "_sign", _signing_function(self.key))
 
     def sign(self, digest: bytes) -> bytes:
-        return self.key.sign(digest, _ALGORITHM)
+        return self._sign(digest)
 
 
-def verify(public_key: ec.EllipticCurvePublicKey, signature: bytes, digest: bytes) -> bool:
+def _signing_function(key: PrivateKey) -> Callable[[bytes], bytes]:
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        sodium = nacl.signing.SigningKey(key.private_bytes_raw())
+        return lambda digest: sodium.sign(digest).signature
+    return lambda digest: key.sign(digest, _ALGORITHM)
+
+
+def verify(public_key: PublicKey, signature: bytes, digest: bytes) -> bool:
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        try:
+            _sodium_key(public_key.public_bytes_raw()).verify(digest, signature)
+        except (nacl.exceptions.CryptoError, ValueError, TypeError):
+            return False
+        return True
     try:
         public_key.verify(signature, digest, _ALGORITHM)
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
+
+
+@lru_cache(maxsize=1024)
+def _sodium_key(raw: bytes) -> nacl.signing.VerifyKey:
+    return nacl.signing.VerifyKey(raw)
 
 
 def request_digest(request_hash: bytes) -> bytes:
@@ -136,7 +167,7 @@ def chain_root(digest: bytes, chain: bytes) -> bytes | None:
     return node
 
 
-def verify_message(public_key: ec.EllipticCurvePublicKey, signature: bytes, digest: bytes, chain: bytes = b"") -> bool:
+def verify_message(public_key: PublicKey, signature: bytes, digest: bytes, chain: bytes = b"") -> bool:
     """A message's signature: on its own digest (no chain), or on the root its chain leads to."""
     if not chain:
         return verify(public_key, signature, digest)
@@ -206,7 +237,7 @@ class Verifier:
         self.size = size
         self._roots: dict[tuple[str, bytes, bytes], None] = {}
 
-    def verify(self, public_key: ec.EllipticCurvePublicKey, serial: str, signature: bytes, digest: bytes, chain: bytes = b"") -> bool:
+    def verify(self, public_key: PublicKey, serial: str, signature: bytes, digest: bytes, chain: bytes = b"") -> bool:
         if not chain:
             return verify(public_key, signature, digest)
         root = chain_root(digest, chain)
