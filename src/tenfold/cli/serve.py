@@ -18,6 +18,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from tenfold import collector, memorytrim
+from tenfold.storage import walcheckpoint
 from tenfold.cli.output import console, table
 from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import _
@@ -136,6 +137,7 @@ def serve_registry(
     port: int = typer.Option(3333, "--port", min=1, max=65535, help="3333 is where the GovStack harness looks."),
 ) -> None:
     """Serve one member's registries alone (GovStack Digital Registries API)."""
+    walcheckpoint.start()
     application = registry_app(member)
     console.print(_("Serving the registries of {member} on http://{host}:{port}/ (OpenAPI: /openapi.json)").format(
         member=member, host=host, port=port))
@@ -163,6 +165,7 @@ def serve_central() -> None:
     topology = load(settings.topology)
     plan = _plan(topology)
     pki = PkiDirectory(settings.var_dir.resolve() / "pki")
+    walcheckpoint.start()
     engine = member_engine(topology.central.member.split("/")[2], settings)
     anchor = provision(pki, engine, topology, plan)
     expiry = exchange_settings().conf_expiry_seconds or topology.central.configuration_expiry_seconds
@@ -210,6 +213,7 @@ def serve_application(
         raise InvalidInput(_("no application named {name} (known: {known})").format(name=name, known=", ".join(APPLICATIONS)))
     install(f"{member}/{name}", get_settings().var_dir.resolve() / "logs")
     memorytrim.start()
+    walcheckpoint.start()  # before the application makes its engines
     _uvicorn(factory(member), port)
 
 

@@ -251,8 +251,8 @@ def _begin_immediate(connection: Any) -> None:
 
 async def _checkpoint_wal(context: GatewayContext, every: float = 1.0) -> None:
     """Copy the SQLite write-ahead log into the database (the part that fsyncs) off the event loop,
-    after the message log has written something (the member's applications checkpoint their own
-    writes: only the gateway's connections turn automatic checkpoints off)."""
+    after the message log has written something (the member's served applications do the same
+    for their writes in a thread: :mod:`tenfold.storage.walcheckpoint`)."""
     checkpointed_at = -1
 
     def checkpoint() -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from tenfold.errors import InvalidInput
 from tenfold.settings import Settings, get_settings
+from tenfold.storage import walcheckpoint
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -41,6 +42,8 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     # writes would keep its high-water mark on disk for good (a 227 MB WAL was seen after a
     # benchmark's busy minutes). Past this size it is cut back when it is reset.
     cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT_BYTES}")
+    if walcheckpoint.active():  # a thread checkpoints; a commit only past the bound
+        cursor.execute(f"PRAGMA wal_autocheckpoint={walcheckpoint.BOUND_PAGES}")
     cursor.close()
 
 
@@ -75,6 +78,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             json_deserializer=orjson.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        walcheckpoint.watch(path or "")
         return engine
     return create_engine(
         url,
