@@ -18,12 +18,12 @@ import typer
 from sqlalchemy.engine import make_url
 
 from tenfold import collector, memorytrim
-from tenfold.storage import walcheckpoint
 from tenfold.cli.output import console, table
 from tenfold.errors import InvalidInput, TenfoldError
 from tenfold.i18n import _
 from tenfold.memorytrace import install
 from tenfold.settings import get_settings
+from tenfold.storage import walcheckpoint
 from tenfold.topology import Member, Topology, load
 
 app = typer.Typer(help="Run the country's services.", invoke_without_command=True, pretty_exceptions_enable=False)

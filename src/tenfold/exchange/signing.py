@@ -4,8 +4,9 @@ P-256 over SHA-256, still sign and verify).
 Ed25519 signatures are made and checked with libsodium (PyNaCl): a gateway checks one and
 makes one on every hop. Measured on the 2-vCPU machine of docs/benchmarks, in a warm loop:
 sign 22 us and verify 57 us, against 28 and 84 us for OpenSSL's P-256 (and 64 and 206 us for
-OpenSSL's own Ed25519); on the exchange path, where caches are cold, one exchange took 0.23 ms
-less. The keys and certificates stay X.509, issued by the platform CA with ``cryptography``.
+OpenSSL's own Ed25519); on the exchange path, where caches are cold, an exchange took 0.23-0.24
+ms less in two A/B comparisons (a third, at a noisy moment, showed no difference). The keys and
+certificates stay X.509, issued by the platform CA with ``cryptography``.
 
 What is signed is a digest that names its purpose, so a request signature can never pass for a
 response or a checkpoint: requests sign X-Road's request hash; responses sign the request hash,
