@@ -144,3 +144,19 @@ def test_a_batch_signed_request_is_served_and_a_forged_chain_refused(country: Co
         refused = _as_gateway(country, lambda digest, signature: (signature, forged))  # noqa: B023
         assert refused.status_code == 403
         assert refused.headers["X-Road-Error"] == "Server.ServerProxy.InvalidSignatureValue"
+
+
+def test_a_message_alone_is_signed_at_once_and_one_among_others_joins_their_batch(keys) -> None:  # type: ignore[no-untyped-def]
+    sealer = BatchSigner(keys.signer("SIB"))
+
+    async def scenario() -> None:
+        alone = sealer.seal(_digest(1), now=True)
+        assert alone.done() and alone.result().chain == b""  # signed before seal returned
+        first = sealer.seal(_digest(2))
+        second = sealer.seal(_digest(3), now=True)  # a batch is waiting: it joins it
+        assert not second.done()
+        sealed = await asyncio.gather(first, second)
+        assert sealed[0].signature == sealed[1].signature and sealed[0].chain and sealed[1].chain
+
+    asyncio.run(scenario())
+    assert (sealer.batches, sealer.signed) == (2, 3)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from tenfold.exchange import messagelog as messagelog_module
-from tenfold.exchange.journal import Frame, Journal
+from tenfold.exchange.journal import Frame, Journal, _read
 from tenfold.exchange.logverify import verify_log
 from tenfold.exchange.messagelog import LogRecord, MessageLog, decode_header
 from tenfold.exchange.store import migrate
@@ -128,6 +128,26 @@ def test_the_tables_catch_up_by_themselves(engine: Engine) -> None:
         await log.close()
 
     asyncio.run(scenario())
+
+
+def test_an_exchange_alone_is_journaled_before_submit_returns_with_what_waited(engine: Engine, tmp_path: Path, keys: Keys) -> None:
+
+    async def scenario() -> None:
+        log = MessageLog(engine, journal=True)
+        log.start()
+        request = log.submit([LogRecord("request", "m-1", {}, b"ask")], defer=True)
+        assert request is not None and not request.done()  # waits for its response
+        response = log.submit([LogRecord("response", "m-1", {}, b"answer")], now=True)
+        assert response is not None and response.done() and request.done()  # no turn of the loop
+        assert (request.result(), response.result()) == (2, 2)  # durable up to the batch's last entry
+        written = [f for name in ("pop.sqlite-messagelog.0", "pop.sqlite-messagelog.1") for f in _read((tmp_path / name).read_bytes())]
+        assert [[r["seq"] for r in f.log_rows] for f in written] == [[1, 2]]  # on disk, in one frame
+        await log.close()
+
+    asyncio.run(scenario())
+    with engine.connect() as connection:
+        assert connection.execute(select(messagelog.c.seq).order_by(messagelog.c.seq)).scalars().all() == [1, 2]
+    assert verify_log(engine, POP, keys.anchor).intact
 
 
 KILLED = """

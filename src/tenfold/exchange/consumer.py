@@ -71,7 +71,7 @@ async def send(context: GatewayContext, exchange: Exchange, method: str, address
     out, exchange.message_id, request_id, exchange.trace_id = _outgoing(context, client, headers, index if index is not None else p.index(headers))
     path_and_query = p.PROTOCOL_PREFIX + p.encoded(address.service) + address.path_and_query
     request_hash = p.request_hash(p.canonical_request(method, path_and_query, out), body)
-    seal = await context.sealer.seal(request_digest(request_hash))
+    seal = await context.sealer.seal(request_digest(request_hash), now=context.alone)
     out += [(p.SIGNATURE, p.b64(seal.signature)), (p.SIGNER, context.sealer.serial)]
     meta = {
         "client": client_id, "service": exchange.service, "method": method, "path": address.path_and_query,
@@ -125,6 +125,7 @@ def _check_answer(context: GatewayContext, answer: Answer, provider: str, reques
 async def handle(context: GatewayContext, request: Request) -> Response:
     """The member-facing listener's ``/r1/...`` handler."""
     exchange = Exchange("consumer", request.method)
+    context.in_flight += 1
     try:
         body = await read_body(request, context.settings.max_body_bytes)
         exchange.request_bytes = len(body)
@@ -143,6 +144,8 @@ async def handle(context: GatewayContext, request: Request) -> Response:
         return Response(answer.status, [(k, v) for k, v in answer.headers if k.lower() not in _NOT_RETURNED], answer.body)
     except ExchangeError as error:
         return await refuse(context, exchange, error, request.method, request.raw_path_qs)
+    finally:
+        context.in_flight -= 1
 
 
 async def refuse(context: GatewayContext, exchange: Exchange, error: ExchangeError, method: str, raw_target: str) -> Response:
@@ -173,6 +176,7 @@ async def push(context: GatewayContext, delivery: Push) -> str | None:
     exchange = Exchange("consumer", "POST")
     body = orjson.dumps(delivery.event)
     exchange.request_bytes = len(body)
+    context.in_flight += 1
     try:
         answer = await send(context, exchange, "POST", address, room, headers, body)
         await exchange.finish(context, answer.status, {"status": answer.status, "headers": x_road_headers(answer.headers)}, answer.body,
@@ -180,6 +184,8 @@ async def push(context: GatewayContext, delivery: Push) -> str | None:
     except ExchangeError as error:
         await refuse(context, exchange, error, "POST", address.path)
         return error.type + ": " + error.message
+    finally:
+        context.in_flight -= 1
     if 200 <= answer.status < 300:
         return None
     return f"the inbox answered {answer.status}: {answer.body[:300].decode(errors='replace')}"

@@ -43,10 +43,16 @@ class GatewayContext:
     person_finders: dict[str, Any] = field(default_factory=dict)  # per service id, rebuilt with the configuration
     verifier: Verifier = field(default_factory=Verifier)  # other members' message signatures
     sealer: BatchSigner = field(init=False)  # this member's message signatures, in batches
+    in_flight: int = 0  # exchanges being handled: with one, signing and logging need not wait to batch
     _origins: dict[str, tuple[str, int, str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.sealer = BatchSigner(self.signer)
+
+    @property
+    def alone(self) -> bool:
+        """Whether one exchange is in flight (then nothing would join its batches)."""
+        return self.in_flight <= 1
 
     @property
     def conf(self) -> GlobalConf | None:

@@ -172,16 +172,20 @@ class MessageLog:
 
     def submit(
         self, records: list[LogRecord], tracker_rows: list[dict[str, Any]] | None = None,
-        opmon_rows: list[dict[str, Any]] | None = None, wait: bool = True, defer: bool = False,
+        opmon_rows: list[dict[str, Any]] | None = None, wait: bool = True, defer: bool = False, now: bool = False,
     ) -> asyncio.Future[int] | None:
         """Queue entries; the future resolves to the last sequence number once they are durable.
 
         ``defer``: the entries join the next batch that something else starts, or are written
-        after ``DEFER_SECONDS`` at the latest."""
+        after ``DEFER_SECONDS`` at the latest. ``now`` (the caller's exchange is the only one in
+        flight, so there is nothing to batch them with): with the journal, everything queued is
+        made durable before this returns, without a turn of the loop for the writer."""
         loop = asyncio.get_running_loop()
         future = loop.create_future() if wait else None
         self._queue.append(_Item(records, tracker_rows or [], opmon_rows or [], future))
-        if not defer:
+        if now and self._journal is not None and not self._closing:
+            self._journal_queued(self._journal)
+        elif not defer:
             self._wakeup.set()
         elif self._deferred is None:
             self._deferred = loop.call_later(DEFER_SECONDS, self._wakeup.set)
@@ -281,22 +285,35 @@ class MessageLog:
                 else:
                     head = await loop.run_in_executor(self._executor, self._write, batch, self.head)
             except Exception as error:  # the database refused: nothing of this batch is on record
-                log.error("message log write failed: %s", reason(error))
-                for item in batch:
-                    if item.future and not item.future.done():
-                        item.future.set_exception(LoggingFailed(str(error)))
+                _refused(batch, error)
                 continue
-            self.head = head
-            self.batches += 1
-            for item in batch:
-                if item.future and not item.future.done():
-                    item.future.set_result(head.seq)
-            if self._journal is None:
-                self._committed(head)
+            self._durable(batch, head)
             if self._queue or self._closing:  # more to write, or closing: round again
                 self._wakeup.set()
             if self._inline:
                 await asyncio.sleep(0)  # let the requests that waited on this commit run
+
+    def _durable(self, batch: list[_Item], head: Head) -> None:
+        self.head = head
+        self.batches += 1
+        for item in batch:
+            if item.future and not item.future.done():
+                item.future.set_result(head.seq)
+        if self._journal is None:
+            self._committed(head)
+
+    def _journal_queued(self, journal: Journal) -> None:
+        """Everything queued into the journal at once (what the writer task would do next turn)."""
+        batch, self._queue = self._queue, []
+        if self._deferred is not None:
+            self._deferred.cancel()
+            self._deferred = None
+        try:
+            head = self._journaled(batch, journal)
+        except Exception as error:  # noqa: BLE001 - as in the writer task: the callers learn of it
+            _refused(batch, error)
+            return
+        self._durable(batch, head)
 
     def _write(self, batch: list[_Item], head: Head, wait: bool = True) -> Head:
         frame, new_head = self._seal(batch, head)
@@ -327,6 +344,14 @@ class MessageLog:
             frame.tracker_rows += item.tracker_rows
             frame.opmon_rows += item.opmon_rows
         return frame, (Head(seq, previous, time.monotonic()) if frame.log_rows else head)
+
+
+def _refused(batch: list[_Item], error: Exception) -> None:
+    """The database or the journal refused: nothing of this batch is on record."""
+    log.error("message log write failed: %s", reason(error))
+    for item in batch:
+        if item.future and not item.future.done():
+            item.future.set_exception(LoggingFailed(str(error)))
 
 
 def _tables(frames: list[Frame]) -> list[tuple[Any, list[dict[str, Any]]]]:

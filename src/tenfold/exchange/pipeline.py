@@ -68,7 +68,7 @@ class Exchange:
             response_bytes=len(body), started=self.started, now=time.perf_counter(), trace_id=self.trace_id,
         )
         record = LogRecord("response", self.message_id or "-", {"role": self.role, "status": status, **response_meta}, body)
-        future = context.messagelog.submit([record], tracker_rows, [row])
+        future = context.messagelog.submit([record], tracker_rows, [row], now=context.alone)
         assert future is not None
         waiting = (*self.pending, future)
         try:

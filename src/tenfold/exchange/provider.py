@@ -170,7 +170,7 @@ async def _signed(context: GatewayContext, status: int, headers: list[tuple[str,
     """The response headers with the signature added, and the signature as logged."""
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", "application/octet-stream"))
-    seal = await context.sealer.seal(response_digest(request_hash, p.canonical_response(status, headers), body))
+    seal = await context.sealer.seal(response_digest(request_hash, p.canonical_response(status, headers), body), now=context.alone)
     logged = {"signature": p.b64(seal.signature), "signer": context.sealer.serial}
     signed = headers + [(p.SIGNATURE, logged["signature"]), (p.SIGNER, logged["signer"])]
     if seal.chain:
@@ -189,6 +189,7 @@ async def handle(context: GatewayContext, request: Request) -> Response:
     exchange = Exchange("provider", request.method)
     headers = request.headers
     incoming = Incoming(request, headers, p.index(headers))
+    context.in_flight += 1
     try:
         incoming.body = await read_body(request, context.settings.max_body_bytes)
         exchange.request_bytes = len(incoming.body)
@@ -215,6 +216,8 @@ async def handle(context: GatewayContext, request: Request) -> Response:
         return Response(reply.status, out, reply.body)
     except ExchangeError as error:
         return await _refuse(context, exchange, error, incoming)
+    finally:
+        context.in_flight -= 1
 
 
 async def _refuse(context: GatewayContext, exchange: Exchange, error: ExchangeError, incoming: Incoming) -> Response:

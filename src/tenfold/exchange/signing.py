@@ -199,10 +199,16 @@ class BatchSigner:
     def serial(self) -> str:
         return self.signer.serial
 
-    def seal(self, digest: bytes) -> asyncio.Future[Seal]:
+    def seal(self, digest: bytes, now: bool = False) -> asyncio.Future[Seal]:
+        """``now``: the caller's message is the only one in flight; with no batch waiting it is
+        signed before this returns, without a turn of the loop."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Seal] = loop.create_future()
         if not self._pending:
+            if now:
+                self._pending.append((digest, future))
+                self._flush()
+                return future
             loop.call_soon(self._flush)
         self._pending.append((digest, future))
         return future
