@@ -40,6 +40,7 @@ from tenfold.exchange.openapi import gateway_document
 from tenfold.exchange.pipeline import read_body
 from tenfold.exchange.pki import Anchor, PkiDirectory
 from tenfold.exchange.protocol import ExchangeError
+from tenfold.storage import walcheckpoint
 from tenfold.exchange.pubsub_api import ERRORS as PUBSUB_ERRORS, pubsub_router
 from tenfold.exchange.server import HttpServer, Request, Response
 from tenfold.exchange.signing import Signer
@@ -254,21 +255,16 @@ async def _checkpoint_wal(context: GatewayContext, every: float = 1.0) -> None:
     after the message log has written something (the member's served applications do the same
     for their writes in a thread: :mod:`tenfold.storage.walcheckpoint`)."""
     checkpointed_at = -1
-
-    def checkpoint() -> None:
-        raw = context.engine.raw_connection()  # outside any transaction: SQLite refuses it inside one
-        try:
-            raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            raw.close()
-
+    database = context.engine.url.database
+    if not database or database == ":memory:":
+        return
     while True:
         await asyncio.sleep(every)
         written = context.messagelog.committed if context.messagelog else 0
         if written == checkpointed_at:
             continue
         try:
-            await asyncio.to_thread(checkpoint)
+            await asyncio.to_thread(walcheckpoint.checkpoint, database)
             checkpointed_at = written
         except Exception as error:  # a busy database: try again next time
             log.warning("WAL checkpoint failed: %s", reason(error))

@@ -28,6 +28,7 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
 
 
 SQLITE_WAL_LIMIT_BYTES = 64 << 20
+SQLITE_PAGE_BYTES = 4096  # SQLite's default page size
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -42,8 +43,8 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     # writes would keep its high-water mark on disk for good (a 227 MB WAL was seen after a
     # benchmark's busy minutes). Past this size it is cut back when it is reset.
     cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT_BYTES}")
-    if walcheckpoint.active():  # a thread checkpoints; a commit only past the bound
-        cursor.execute(f"PRAGMA wal_autocheckpoint={walcheckpoint.BOUND_PAGES}")
+    if walcheckpoint.active():  # a thread checkpoints; a commit only once the log is as large as its limit
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_LIMIT_BYTES // SQLITE_PAGE_BYTES}")
     cursor.close()
 
 

@@ -12,7 +12,8 @@ A served process (``tenfold serve`` starts it for every application and CENTRAL)
 :func:`start` before it makes its engines: a daemon thread then checkpoints each database file
 whose log grew, every second, without blocking readers or writers (``PASSIVE``; the driver
 releases the GIL while SQLite works, so requests go on meanwhile), and the process's
-connections checkpoint in their commits only past :data:`BOUND_PAGES` instead of 1,000.
+connections checkpoint in their commits only past 64 MB of log (the journal size limit,
+``tenfold.storage.database.SQLITE_WAL_LIMIT_BYTES``) instead of 1,000 pages.
 
 That bound stays because a log is only started afresh by a writer that finds it wholly copied,
 and under a steady stream of commits a checkpoint from another thread never catches up with
@@ -33,7 +34,6 @@ import threading
 log = logging.getLogger("tenfold.storage.walcheckpoint")
 
 EVERY_SECONDS = 1.0
-BOUND_PAGES = 16384  # 64 MB of 4 KiB pages: as the connections' journal_size_limit (tenfold.storage.database)
 
 
 class _Checkpointer:
@@ -83,7 +83,7 @@ def checkpoint(path: str) -> None:
 
 def active() -> bool:
     """Whether this process checkpoints in the background (then its connections checkpoint
-    only past :data:`BOUND_PAGES`)."""
+    in a commit only past the log's size limit)."""
     return _CHECKPOINTER.stop is not None
 
 
