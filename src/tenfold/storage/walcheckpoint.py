@@ -31,6 +31,8 @@ import os
 import sqlite3
 import threading
 
+from tenfold.storage.writelock import locked
+
 log = logging.getLogger("tenfold.storage.walcheckpoint")
 
 EVERY_SECONDS = 1.0
@@ -60,8 +62,10 @@ class _Checkpointer:
                 continue
             try:
                 checkpoint(path)
-            except sqlite3.Error as error:  # busy or away: the next round tries again
-                log.warning("WAL checkpoint of %s failed: %s", os.path.basename(path), error)
+            except sqlite3.Error as error:  # the next round tries again
+                # Another connection checkpointing at the same moment is no news to an operator.
+                log.log(logging.DEBUG if locked(error) else logging.WARNING, "WAL checkpoint of %s failed: %s",
+                        os.path.basename(path), error)
                 continue
             with self.lock:
                 self.files[path] = changed
