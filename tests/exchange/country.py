@@ -42,6 +42,7 @@ class Echo:
     """POP's echo application: says what it received; /redirect, /fail and /openapi.json too."""
 
     seen: list[dict[str, Any]] = field(default_factory=list)
+    probe: Callable[[], Any] | None = None  # when set, called while answering; its result is in the answer
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         tail = request.match_info["tail"].removeprefix("svc/")
@@ -57,6 +58,8 @@ class Echo:
         body = await request.read()
         seen = {"method": request.method, "path": request.path, "query": request.query_string,
                 "headers": [[k, v] for k, v in request.headers.items()], "body": body.decode(errors="replace")}
+        if self.probe is not None:
+            seen["probe"] = self.probe()
         self.seen.append(seen)
         return web.Response(body=orjson.dumps(seen), content_type="application/json",
                             headers={"X-App": "echo", "Proxy-Authenticate": "Basic", "Keep-Alive": "timeout=5"})

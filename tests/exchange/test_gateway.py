@@ -8,6 +8,10 @@ import hashlib
 
 import httpx
 import pytest
+from sqlalchemy import select
+
+from tenfold.exchange.messagelog import decode_header
+from tenfold.exchange.tables import messagelog
 
 from tests.exchange.conftest import ECHO, SIB
 from tests.exchange.country import Country
@@ -36,6 +40,28 @@ def test_a_client_reads_a_provider_service_through_both_gateways(country: Countr
     assert base64.b64decode(response.headers["X-Road-Request-Hash"]) and len(base64.b64decode(response.headers["X-Road-Request-Hash"])) == 64
     assert "X-Tenfold-Signature" not in response.headers
     assert response.headers["X-App"] == "echo"
+
+
+def test_each_gateway_journals_the_request_while_the_next_hop_works_on_it(country: Country) -> None:
+    """With one exchange in flight, a gateway submits the request's log entry once the request
+    has gone on, so that the work overlaps the next hop's: by the time the provider application
+    answers, both gateways hold the request entry, and the response entry follows it."""
+    logs = {code: country.gateways[code].context.messagelog for code in ("SIB", "POP")}
+    country.echo.probe = lambda: {code: log.head.seq for code, log in logs.items()}  # type: ignore[union-attr]
+    try:
+        response = call(country, "POST", ECHO + "/data/persons", json={"query": {"content": {"ID": "1"}}}, headers=SIB)
+    finally:
+        country.echo.probe = None
+    assert response.status_code == 200
+    while_answering = response.json()["probe"]
+    country.settle_logs()
+    for code in ("SIB", "POP"):
+        with country.engine(code).connect() as connection:
+            rows = connection.execute(select(messagelog.c.seq, messagelog.c.entry).where(
+                messagelog.c.message_id == response.headers["X-Road-Id"]).order_by(messagelog.c.seq)).all()
+        (request_seq, request_entry), (response_seq, response_entry) = rows
+        assert decode_header(request_entry)["kind"] == "request" and decode_header(response_entry)["kind"] == "response"
+        assert request_seq <= while_answering[code] < response_seq, code
 
 
 def test_the_message_id_and_the_trace_are_carried_through(country: Country) -> None:

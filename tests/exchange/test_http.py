@@ -69,6 +69,32 @@ def test_requests_reuse_survive_closed_connections_and_read_every_answer_shape()
     asyncio.run(scenario())
 
 
+def test_work_while_waiting_runs_once_per_request_and_its_failure_drops_the_connection() -> None:
+    async def scenario() -> None:
+        port = free_port()
+        runner = await serve(port, keepalive=5)
+        client = HttpClient()
+        done: list[str] = []
+        try:
+            answer = await client.request("POST", "127.0.0.1", port, "/", [], b"hello", 5, lambda: done.append("bookkept"))
+            assert (answer.body, done) == (b"hello", ["bookkept"])
+            [kept] = client.origins[("127.0.0.1", port)].idle
+
+            def failing() -> None:
+                raise RuntimeError("the bookkeeping failed")
+
+            with pytest.raises(RuntimeError, match="bookkeeping"):
+                await client.request("POST", "127.0.0.1", port, "/", [], b"again", 5, failing)
+            assert not kept.usable and not client.origins[("127.0.0.1", port)].idle  # its answer was never read: closed
+            after = await client.request("GET", "127.0.0.1", port, "/", [], b"", 5)
+            assert after.body == b"empty"
+        finally:
+            client.close()
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+
+
 def test_an_origin_that_is_not_there_is_unreachable() -> None:
     async def scenario() -> None:
         client = HttpClient(connect_timeout=2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Callable
 from urllib.parse import quote
 
 import orjson
@@ -82,17 +83,17 @@ async def send(context: GatewayContext, exchange: Exchange, method: str, address
         out.append((p.HASH_CHAIN, p.b64(seal.chain)))
         meta["hash_chain"] = seal.chain.hex()
     exchange.log_request(context, meta, body)
-    answer = await _post(context, method, gateway, path_and_query, out, body, provider)
+    answer = await _post(context, method, gateway, path_and_query, out, body, provider, lambda: exchange.submit_request(context))
     answer.index = _check_answer(context, answer, provider, request_hash, request_id)
     return answer
 
 
 async def _post(context: GatewayContext, method: str, gateway: tuple[str, int], target: str, headers: list[tuple[str, str]],
-                body: bytes, provider: str) -> Answer:
+                body: bytes, provider: str, while_waiting: Callable[[], None]) -> Answer:
     assert context.peer_client is not None
     try:
         return await context.peer_client.request(method, gateway[0], gateway[1], target, headers, body,
-                                                 context.settings.upstream_timeout_seconds + 5)
+                                                 context.settings.upstream_timeout_seconds + 5, while_waiting)
     except PeerRejected:
         raise consumer_error("SslAuthenticationFailed", f"the gateway at that address is not {provider}'s (or its certificate is revoked)", 502) from None
     except asyncio.TimeoutError:
@@ -150,7 +151,7 @@ async def handle(context: GatewayContext, request: Request) -> Response:
 
 async def refuse(context: GatewayContext, exchange: Exchange, error: ExchangeError, method: str, raw_target: str) -> Response:
     """Answer with the X-Road error, after logging the refused request and the refusal."""
-    if not exchange.pending:
+    if not exchange.request_logged:
         exchange.message_id = exchange.message_id or p.new_message_id(context.instance)
         exchange.log_request(context, {"client": exchange.client, "service": exchange.service, "method": method,
                                        "path": raw_target[:2000]}, b"")

@@ -158,7 +158,10 @@ class HttpClient:
             origin = self.origins[(host, port)] = Origin(host, port, self.tls, self.check)
         return origin
 
-    async def request(self, method: str, host: str, port: int, target: str, headers: Headers, body: bytes, timeout: float) -> Answer:
+    async def request(self, method: str, host: str, port: int, target: str, headers: Headers, body: bytes, timeout: float,
+                      while_waiting: Callable[[], None] | None = None) -> Answer:
+        """The answer; ``while_waiting`` is called once the request is written (again if it is
+        sent again on a new connection), to do work that need not delay the request."""
         origin = self._origin(host, port)
         for attempt in (1, 2):
             connection = None
@@ -173,7 +176,7 @@ class HttpClient:
                 connection = await origin.connect(self.connect_timeout)
                 connection.generation = self.generation
             try:
-                answer = await self._exchange(connection, method, host, port, target, headers, body, timeout)
+                answer = await self._exchange(connection, method, host, port, target, headers, body, timeout, while_waiting)
             except Unreachable:
                 if reused and not connection.received and attempt == 1:
                     continue  # a kept-alive connection the server had closed: once more, on a new one
@@ -186,7 +189,7 @@ class HttpClient:
         raise Unreachable(f"cannot reach {host}:{port}")
 
     async def _exchange(self, connection: _Connection, method: str, host: str, port: int, target: str, headers: Headers,
-                        body: bytes, timeout: float) -> Answer:
+                        body: bytes, timeout: float, while_waiting: Callable[[], None] | None) -> Answer:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[Answer] = loop.create_future()
         connection.begin(waiter, head_only=method == "HEAD")
@@ -199,8 +202,11 @@ class HttpClient:
         # A timer on the waiter rather than asyncio.wait_for, which costs several times more.
         timer = loop.call_later(timeout, _time_out, waiter)
         try:
+            if while_waiting is not None:
+                while_waiting()
             return await waiter
-        except asyncio.TimeoutError:
+        except BaseException:  # timed out, cancelled, or while_waiting failed: the answer can no longer be read
+            waiter.cancel()  # (no-one waits for it any more)
             connection.transport.close()
             raise
         finally:

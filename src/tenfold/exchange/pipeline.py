@@ -46,12 +46,27 @@ class Exchange:
     service: str | None = None
     trace_id: str | None = None
     request_bytes: int = 0
+    request_entry: LogRecord | None = None  # the request's log entry until it is submitted
     pending: list[asyncio.Future[int]] = field(default_factory=list)
 
     def log_request(self, context: GatewayContext, meta: dict[str, Any], body: bytes) -> None:
+        """Prepare the request's log entry. It is submitted by :meth:`submit_request` while the
+        other side works on the request, or at the latest with the response, by :meth:`finish`."""
+        self.request_entry = LogRecord("request", self.message_id or "-", {"role": self.role, "trace": self.trace_id, **meta}, body)
+
+    @property
+    def request_logged(self) -> bool:
+        return self.request_entry is not None or bool(self.pending)
+
+    def submit_request(self, context: GatewayContext) -> None:
+        """Submit the request's entry (once). Called once the request has gone on, so that the
+        work overlaps the other side's: alone, the entry is journaled at once; with other
+        exchanges in flight it waits to be written with a response, in one go."""
+        record, self.request_entry = self.request_entry, None
+        if record is None:
+            return
         assert context.messagelog is not None
-        record = LogRecord("request", self.message_id or "-", {"role": self.role, "trace": self.trace_id, **meta}, body)
-        future = context.messagelog.submit([record], defer=True)  # usually written with the response, in one go
+        future = context.messagelog.submit([record], defer=True, now=context.alone)
         assert future is not None
         self.pending.append(future)
 
@@ -67,8 +82,10 @@ class Exchange:
             method=self.method, status=status, error_type=error_type, request_bytes=self.request_bytes,
             response_bytes=len(body), started=self.started, now=time.perf_counter(), trace_id=self.trace_id,
         )
-        record = LogRecord("response", self.message_id or "-", {"role": self.role, "status": status, **response_meta}, body)
-        future = context.messagelog.submit([record], tracker_rows, [row], now=context.alone)
+        records = [] if self.request_entry is None else [self.request_entry]  # not yet submitted: it goes with the response
+        self.request_entry = None
+        records.append(LogRecord("response", self.message_id or "-", {"role": self.role, "status": status, **response_meta}, body))
+        future = context.messagelog.submit(records, tracker_rows, [row], now=context.alone)
         assert future is not None
         waiting = (*self.pending, future)
         try:

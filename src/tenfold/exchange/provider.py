@@ -40,6 +40,16 @@ class Incoming:
     client: str = ""
     trace: p.TraceParent | None = None
     basis: tracker.LawfulBasis | None = None  # what the request rests on (checked with CONSENT when consent)
+    path: str = ""  # the service path, normalised
+    finder: tracker.PersonFinder | None = None  # where the service's requests name persons
+    persons: list[str] | None = None  # the persons it names, once found
+
+    def find_persons(self) -> list[str]:
+        if self.persons is None:
+            query = self.address.query if self.address else ""
+            self.persons = [] if self.finder is None else self.finder.persons(
+                self.path, query, self.body, self.index.get("x-road-represented-party"))
+        return self.persons
 
     @property
     def request_id(self) -> str:
@@ -99,7 +109,7 @@ def _check_signature(context: GatewayContext, conf: GlobalConf, member: str, inc
         raise provider_error("InvalidMessage", "the request's signing time is missing or too far from ours", 403)
 
 
-async def _dispatch(context: GatewayContext, incoming: Incoming) -> tuple[asgi.Reply, list[str]]:
+async def _dispatch(context: GatewayContext, incoming: Incoming, exchange: Exchange) -> asgi.Reply:
     conf = _conf(context)
     assert incoming.address is not None
     service = incoming.address.service
@@ -108,23 +118,26 @@ async def _dispatch(context: GatewayContext, incoming: Incoming) -> tuple[asgi.R
     if (target in context.rooms and service.service in ROOM_SERVICES) or service.service in METADATA_SERVICES:
         if service.service in METADATA_SERVICES and target not in conf.subsystems:
             raise provider_error("UnknownService", f"Unknown service: {service}", 404)
-        return await _builtin(context, incoming), []
+        return await _builtin(context, incoming)
     entry = conf.services.get(service_id)
     if entry is None:
         raise provider_error("UnknownService", f"Unknown service: {service}", 404)
     try:
-        path = normalised_path(incoming.address.path)
+        incoming.path = path = normalised_path(incoming.address.path)
     except (InvalidInput, UnicodeDecodeError) as error:
         raise p.client_error("BadRequest", f"malformed service path: {error}") from None
     method, client = incoming.request.method, incoming.client
     inbox_push = entry.subsystem.inbox == entry.service.code and client in conf.rooms and method == "POST"
     if not inbox_push and not context.rights.allows(entry.id, client, method, path):
         raise provider_error("AccessDenied", f"Request is not allowed: {service} for {client} ({method} {path})", 403)
-    persons = _finder(context, entry).persons(path, incoming.address.query, incoming.body, incoming.index.get("x-road-represented-party"))
+    incoming.finder = _finder(context, entry)
+    # Consent is checked person by person before the request goes on; otherwise the persons are
+    # found while the application works on it.
+    persons = incoming.find_persons() if entry.service.lawful_basis == "consent" else []
     incoming.basis = await consent.lawful_basis(context, entry, client, persons)
     if entry.service.app == GATEWAY_APP:
-        return await _builtin(context, incoming), persons
-    return await _forward(context, incoming, entry), persons
+        return await _builtin(context, incoming)
+    return await _forward(context, incoming, entry, exchange)
 
 
 def _finder(context: GatewayContext, entry: ServiceEntry) -> tracker.PersonFinder:
@@ -144,7 +157,7 @@ async def _builtin(context: GatewayContext, incoming: Incoming) -> asgi.Reply:
     return await asgi.call(context.im, request.method, request.raw_path, request.query, headers, incoming.body)
 
 
-async def _forward(context: GatewayContext, incoming: Incoming, entry: ServiceEntry) -> asgi.Reply:
+async def _forward(context: GatewayContext, incoming: Incoming, entry: ServiceEntry, exchange: Exchange) -> asgi.Reply:
     origin = context.app_origin(entry.service.app)
     if origin is None or context.app_client is None:
         raise provider_error("ServiceFailed", f"no address for application {entry.service.app!r} of {context.member_id}", 502)
@@ -155,9 +168,14 @@ async def _forward(context: GatewayContext, incoming: Incoming, entry: ServiceEn
     out = [(k, v) for k, v in p.forwardable(incoming.headers, incoming.index) if k.lower() not in _TO_APP_DROP]
     out += [(p.CLIENT, incoming.client), (p.MESSAGE_ID, incoming.index.get("x-road-id", "")), (p.REQUEST_ID, incoming.request_id),
             (p.TRACEPARENT, str(incoming.trace.child()))]
+
+    def while_waiting() -> None:  # the bookkeeping that need not delay the request
+        exchange.submit_request(context)
+        incoming.find_persons()
+
     try:
         answer = await context.app_client.request(incoming.request.method, host, port, target, out, incoming.body,
-                                                  context.settings.upstream_timeout_seconds)
+                                                  context.settings.upstream_timeout_seconds, while_waiting)
     except asyncio.TimeoutError:
         raise provider_error("ServiceFailed", f"the application {entry.service.app!r} did not answer in time", 504) from None
     except Unreachable as error:
@@ -205,10 +223,10 @@ async def handle(context: GatewayContext, request: Request) -> Response:
         if "x-tenfold-hash-chain" in index:
             logged["hash_chain"] = index["x-tenfold-hash-chain"]
         exchange.log_request(context, logged, incoming.body)
-        reply, persons = await _dispatch(context, incoming)
+        reply = await _dispatch(context, incoming, exchange)
         out, signature = await _signed(context, reply.status, p.response_headers(reply.headers) + _x_road(exchange, incoming), reply.body,
                                        incoming.request_hash)
-        rows = tracker.rows_for(persons, at=datetime.now(UTC), client=exchange.client or "", service=exchange.service or "",
+        rows = tracker.rows_for(incoming.find_persons(), at=datetime.now(UTC), client=exchange.client or "", service=exchange.service or "",
                                 purpose=index.get("x-road-purpose"), user_id=index.get("x-road-userid"),
                                 issue=index.get("x-road-issue"), message_id=exchange.message_id or "-", basis=incoming.basis)
         meta = {"status": reply.status, "headers": x_road_headers(out), **signature}
@@ -224,7 +242,7 @@ async def _refuse(context: GatewayContext, exchange: Exchange, error: ExchangeEr
     request = incoming.request
     if not incoming.request_hash:
         incoming.request_hash = p.request_hash(p.canonical_request(request.method, incoming.target(), incoming.headers), b"")
-    if not exchange.pending:
+    if not exchange.request_logged:
         exchange.log_request(context, {"client": exchange.client, "service": exchange.service, "method": request.method,
                                        "path": request.raw_path_qs[:2000], "request_id": incoming.request_id}, b"")
     try:
