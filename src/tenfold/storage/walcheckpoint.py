@@ -10,7 +10,7 @@ database's), which is most of the read latency's 99th percentile.
 
 A served process (``tenfold serve`` starts it for every application and CENTRAL) calls
 :func:`start` before it makes its engines: a daemon thread then checkpoints each database file
-whose log grew, every second, without blocking readers or writers (``PASSIVE``; the driver
+whose log grew, five times a second, without blocking readers or writers (``PASSIVE``; the driver
 releases the GIL while SQLite works, so requests go on meanwhile), and the process's
 connections checkpoint in their commits only past 64 MB of log (the journal size limit,
 ``tenfold.storage.database.SQLITE_WAL_LIMIT_BYTES``) instead of 1,000 pages.
@@ -19,9 +19,12 @@ That bound stays because a log is only started afresh by a writer that finds it 
 and under a steady stream of commits a checkpoint from another thread never catches up with
 them (they append while it fsyncs): measured, a registry read without pause for a minute left a
 609 MB log with no bound. Past it, the commit that crosses it copies what the thread has not
-yet (under a second's worth) and fsyncs, and the log starts afresh: one such commit per 64 MB
-written instead of one per 4 MB, each with less to copy. The member's gateway checkpoints from
-its own loop in the same way.
+yet (under 0.2 s worth) and fsyncs, and the log starts afresh: one such commit per 64 MB
+written instead of one per 4 MB, each with little to copy. The thread runs five times a second
+rather than once because that copy is what such a commit waits for: measured on a registry read
+without pause on one connection (~3,600 reads/s), the read latency's 99th percentile fell from
+2.0-9.3 ms (median of six runs 4.9) to 1.3-2.6 ms (1.7), with the same throughput. The member's
+gateway checkpoints from its own loop in the same way.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from tenfold.storage.writelock import locked
 
 log = logging.getLogger("tenfold.storage.walcheckpoint")
 
-EVERY_SECONDS = 1.0
+EVERY_SECONDS = 0.2
 
 
 class _Checkpointer:
