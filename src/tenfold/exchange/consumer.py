@@ -82,7 +82,7 @@ async def send(context: GatewayContext, exchange: Exchange, method: str, address
     if seal.chain:
         out.append((p.HASH_CHAIN, p.b64(seal.chain)))
         meta["hash_chain"] = seal.chain.hex()
-    exchange.log_request(context, meta, body)
+    exchange.log_request(meta, body)
     answer = await _post(context, method, gateway, path_and_query, out, body, provider, lambda: exchange.submit_request(context))
     answer.index = _check_answer(context, answer, provider, request_hash, request_id)
     return answer
@@ -153,8 +153,8 @@ async def refuse(context: GatewayContext, exchange: Exchange, error: ExchangeErr
     """Answer with the X-Road error, after logging the refused request and the refusal."""
     if not exchange.request_logged:
         exchange.message_id = exchange.message_id or p.new_message_id(context.instance)
-        exchange.log_request(context, {"client": exchange.client, "service": exchange.service, "method": method,
-                                       "path": raw_target[:2000]}, b"")
+        exchange.log_request({"client": exchange.client, "service": exchange.service, "method": method,
+                              "path": raw_target[:2000]}, b"")
     try:
         await exchange.finish(context, error.status, {"error": error.type, "message": error.message}, error.body(), error_type=error.type)
     except ExchangeError as logging_failed:

@@ -49,7 +49,7 @@ class Exchange:
     request_entry: LogRecord | None = None  # the request's log entry until it is submitted
     pending: list[asyncio.Future[int]] = field(default_factory=list)
 
-    def log_request(self, context: GatewayContext, meta: dict[str, Any], body: bytes) -> None:
+    def log_request(self, meta: dict[str, Any], body: bytes) -> None:
         """Prepare the request's log entry. It is submitted by :meth:`submit_request` while the
         other side works on the request, or at the latest with the response, by :meth:`finish`."""
         self.request_entry = LogRecord("request", self.message_id or "-", {"role": self.role, "trace": self.trace_id, **meta}, body)

@@ -222,7 +222,7 @@ async def handle(context: GatewayContext, request: Request) -> Response:
         }
         if "x-tenfold-hash-chain" in index:
             logged["hash_chain"] = index["x-tenfold-hash-chain"]
-        exchange.log_request(context, logged, incoming.body)
+        exchange.log_request(logged, incoming.body)
         reply = await _dispatch(context, incoming, exchange)
         out, signature = await _signed(context, reply.status, p.response_headers(reply.headers) + _x_road(exchange, incoming), reply.body,
                                        incoming.request_hash)
@@ -243,8 +243,8 @@ async def _refuse(context: GatewayContext, exchange: Exchange, error: ExchangeEr
     if not incoming.request_hash:
         incoming.request_hash = p.request_hash(p.canonical_request(request.method, incoming.target(), incoming.headers), b"")
     if not exchange.request_logged:
-        exchange.log_request(context, {"client": exchange.client, "service": exchange.service, "method": request.method,
-                                       "path": request.raw_path_qs[:2000], "request_id": incoming.request_id}, b"")
+        exchange.log_request({"client": exchange.client, "service": exchange.service, "method": request.method,
+                              "path": request.raw_path_qs[:2000], "request_id": incoming.request_id}, b"")
     try:
         await exchange.finish(context, error.status, {"error": error.type, "message": error.message}, error.body(), error_type=error.type)
     except ExchangeError as logging_failed:
