@@ -40,11 +40,11 @@ from tenfold.exchange.openapi import gateway_document
 from tenfold.exchange.pipeline import read_body
 from tenfold.exchange.pki import Anchor, PkiDirectory
 from tenfold.exchange.protocol import ExchangeError
-from tenfold.storage import walcheckpoint
 from tenfold.exchange.pubsub_api import ERRORS as PUBSUB_ERRORS, pubsub_router
 from tenfold.exchange.server import HttpServer, Request, Response
 from tenfold.exchange.signing import Signer
 from tenfold.exchange.store import migrate, reason
+from tenfold.storage import walcheckpoint
 from tenfold.web import create_app
 
 log = logging.getLogger("tenfold.exchange.gateway")
